@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from kiosk.records import GENESIS_HASH, Record, record_hash
 
@@ -77,7 +77,7 @@ RECORD_COLUMNS = (
 class StorageError(Exception):
     """A storage failure staff can act on; ``kind`` is full, corrupt, readonly, busy or io."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "full": "The tablet's storage is full. Free some space; no rating was lost.",
         "corrupt": "The ratings database is damaged. Call support; do not delete the file.",
         "readonly": "The ratings database cannot be written (read-only storage).",
@@ -225,7 +225,9 @@ class Store:
             return existing
         new_id = str(uuidlib.uuid4())
         with self.transaction() as conn:
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)", (new_id,))
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)", (new_id,)
+            )
             return conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
 
     def audit(self, action: str, detail: str = "") -> None:
@@ -292,7 +294,9 @@ class Store:
         except sqlite3.Error as exc:
             raise StorageError(_classify(exc), self.path, str(exc)) from exc
 
-    def records(self, where: str = "1", params: tuple[Any, ...] = (), limit: int = -1) -> list[Record]:
+    def records(
+        self, where: str = "1", params: tuple[Any, ...] = (), limit: int = -1
+    ) -> list[Record]:
         rows = self._query(
             f"SELECT {RECORD_COLUMNS} FROM records WHERE {where} ORDER BY seq LIMIT ?",
             (*params, limit),
@@ -308,7 +312,9 @@ class Store:
         return self.records("sync_state = 'pending' AND seq > ?", (after_seq,), limit)
 
     def pending_count(self) -> int:
-        return self._query("SELECT count(*) FROM records WHERE sync_state = 'pending'").fetchone()[0]
+        return self._query("SELECT count(*) FROM records WHERE sync_state = 'pending'").fetchone()[
+            0
+        ]
 
     def oldest_pending_at(self) -> str | None:
         return self._query(

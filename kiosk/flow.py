@@ -1,0 +1,375 @@
+"""The citizen's path through the kiosk as a state machine with no Qt in it.
+
+Welcome → choose a program/service → rate (the tap is the rating and is saved at once) →
+optional reasons → optional comment → thank you → Welcome. Screens only show :class:`Flow`'s
+state and feed it taps; time comes from an injected clock and :meth:`Flow.tick`, so every rule
+here (idle timeout, "Still there?", double-tap guard) is tested without a GUI or real waiting.
+
+Records are append-only (see ``kiosk.records``): the rating is written when the face is tapped,
+reasons when the citizen moves on from the reasons step (or walks away after choosing some), a
+comment when it is sent. A comment typed but never sent is not kept: the citizen did not say it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from kiosk.catalog import Catalog, Category, Reason, Service
+from kiosk.records import Record
+from kiosk.storage import Draft, StorageError
+
+log = logging.getLogger("kiosk.flow")
+
+SaveResult = Record | StorageError
+
+
+class Step(StrEnum):
+    WELCOME = "welcome"
+    CHOOSE = "choose"
+    RATE = "rate"
+    REASONS = "reasons"
+    COMMENT = "comment"
+    THANKS = "thanks"
+    ERROR = "error"
+
+
+ASKING = (Step.CHOOSE, Step.RATE, Step.REASONS, Step.COMMENT)
+"""Steps where a citizen is expected to act, so the idle timeout applies."""
+
+
+class Saver(Protocol):
+    """Writes a draft durably, then calls ``done`` (on the flow's thread) with the result."""
+
+    def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None: ...
+
+
+class StoreSaver:
+    """A saver that writes on the caller's thread; for tests and command-line tools."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+
+    def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
+        try:
+            record = self.store.append(draft)  # type: ignore[attr-defined]
+        except StorageError as exc:
+            done(exc)
+        else:
+            done(record)
+
+
+@dataclass
+class FlowConfig:
+    center_id: str
+    services: list[str] = field(default_factory=list)
+    default_language: str = "ka"
+    idle_timeout_s: float = 30
+    still_there_s: float = 15
+    thanks_s: float = 5
+    error_s: float = 10
+    ask_comment: bool = True
+    comment_max_len: int = 500
+    debounce_s: float = 0.5
+
+
+class Flow:
+    """One kiosk's citizen flow. Not thread-safe: feed it from one thread."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        config: FlowConfig,
+        saver: Saver,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.saver = saver
+        self.clock = clock
+        self._listeners: list[Callable[[], None]] = []
+        self._next_catalog: Catalog | None = None
+        self._last_tap: tuple[object, float] | None = None
+        self.language = config.default_language
+        self.large_text = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.step = Step.WELCOME
+        self.service: Service | None = None
+        self.score: int | None = None
+        self.rating: Record | None = None
+        self.selected: list[str] = []
+        self.reasons_saved = False
+        self.saving = False
+        self.error: StorageError | None = None
+        self.prompt_deadline: float | None = None
+        self.step_since = self.clock()
+        self.last_activity = self.step_since
+
+    # -- observers ---------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- what the screens show ---------------------------------------------------------------
+
+    def services(self) -> list[Service]:
+        """The services this kiosk offers, in the order staff chose."""
+        if not self.config.services:
+            return list(self.catalog.services)
+        known = {s.id: s for s in self.catalog.services}
+        return [known[i] for i in self.config.services if i in known]
+
+    def groups(self) -> list[tuple[Category, list[Service]]]:
+        """Services grouped by category, categories in catalog order."""
+        services = self.services()
+        return [
+            (category, [s for s in services if s.category == category.id])
+            for category in self.catalog.categories
+            if any(s.category == category.id for s in services)
+        ]
+
+    def question(self) -> str:
+        assert self.service is not None
+        return self.catalog.question_for(self.service, self.language)
+
+    def reasons(self) -> tuple[Reason, ...]:
+        if self.service is None or self.score is None:
+            return ()
+        return self.catalog.reasons_for(self.service, self.score)
+
+    def still_there_remaining(self) -> int | None:
+        """Whole seconds left on the "Still there?" prompt, or None when it is not shown."""
+        if self.prompt_deadline is None:
+            return None
+        return max(0, math.ceil(self.prompt_deadline - self.clock()))
+
+    # -- taps --------------------------------------------------------------------------------
+
+    def _tap(self, control: object) -> bool:
+        """Accept a tap unless it repeats the same control within the debounce time."""
+        now = self.clock()
+        last = self._last_tap
+        if last and last[0] == control and now - last[1] < self.config.debounce_s:
+            return False
+        self._last_tap = (control, now)
+        self.last_activity = now
+        return True
+
+    def _go(self, step: Step) -> None:
+        self.step = step
+        self.step_since = self.clock()
+        self.last_activity = self.step_since
+        self.prompt_deadline = None
+        self._changed()
+
+    def touch(self) -> None:
+        """Any touch on the screen counts as activity for the idle timeout."""
+        self.last_activity = self.clock()
+
+    def set_language(self, language: str) -> None:
+        if language not in ("ka", "en") or not self._tap(("language", language)):
+            return
+        self.language = language
+        self._changed()
+
+    def toggle_large_text(self) -> None:
+        if not self._tap("large-text"):
+            return
+        self.large_text = not self.large_text
+        self._changed()
+
+    def start(self) -> None:
+        if self.step is Step.WELCOME and self._tap("start"):
+            self._go(Step.CHOOSE)
+
+    def back(self) -> None:
+        if self.saving or not self._tap("back"):
+            return
+        if self.step is Step.CHOOSE:
+            self._finish_session()
+        elif self.step is Step.RATE:
+            self.service = None
+            self._go(Step.CHOOSE)
+
+    def choose(self, service_id: str) -> None:
+        if self.step is not Step.CHOOSE or not self._tap(("choose", service_id)):
+            return
+        self.service = next((s for s in self.services() if s.id == service_id), None)
+        if self.service is None:
+            log.warning("tap on unknown service %r ignored", service_id)
+            return
+        self._go(Step.RATE)
+
+    def rate(self, score: int) -> None:
+        """The tap is the rating: it is saved now, before anything else is shown."""
+        if self.step is not Step.RATE or self.saving or not 1 <= score <= 5:
+            return
+        if not self._tap(("rate", score)):
+            return
+        assert self.service is not None
+        self.score = score
+        self.saving = True
+        self._changed()
+        self.saver.save(self._draft("rating", score=score), self._rating_saved)
+
+    def _rating_saved(self, result: SaveResult) -> None:
+        self.saving = False
+        if isinstance(result, StorageError):
+            self._failed(result)
+            return
+        self.rating = result
+        if self.reasons():
+            self._go(Step.REASONS)
+        else:
+            self._after_reasons()
+
+    def toggle_reason(self, reason_id: str) -> None:
+        if self.step is not Step.REASONS or self.saving:
+            return
+        if reason_id not in {r.id for r in self.reasons()}:
+            return
+        if not self._tap(("reason", reason_id)):
+            return
+        if reason_id in self.selected:
+            self.selected.remove(reason_id)
+        else:
+            self.selected.append(reason_id)
+        self._changed()
+
+    def submit_reasons(self) -> None:
+        if self.step is not Step.REASONS or self.saving or not self._tap("submit-reasons"):
+            return
+        if not self.selected:
+            self._after_reasons()
+            return
+        self.saving = True
+        self._changed()
+        self.saver.save(self._reasons_draft(), self._reasons_saved)
+
+    def _reasons_draft(self) -> Draft:
+        ordered = tuple(r.id for r in self.reasons() if r.id in self.selected)
+        return self._draft("reasons", reasons=ordered)
+
+    def _reasons_saved(self, result: SaveResult) -> None:
+        self.saving = False
+        if isinstance(result, StorageError):
+            self._failed(result)
+            return
+        self.reasons_saved = True
+        self._after_reasons()
+
+    def _after_reasons(self) -> None:
+        self._go(Step.COMMENT if self.config.ask_comment else Step.THANKS)
+
+    def skip(self) -> None:
+        if self.saving or not self._tap(("skip", self.step)):
+            return
+        if self.step is Step.REASONS:
+            self.selected.clear()
+            self._after_reasons()
+        elif self.step is Step.COMMENT:
+            self._go(Step.THANKS)
+
+    def submit_comment(self, text: str) -> None:
+        if self.step is not Step.COMMENT or self.saving or not self._tap("submit-comment"):
+            return
+        text = text.strip()[: self.config.comment_max_len]
+        if not text:
+            self._go(Step.THANKS)
+            return
+        self.saving = True
+        self._changed()
+        self.saver.save(self._draft("comment", comment=text), self._comment_saved)
+
+    def _comment_saved(self, result: SaveResult) -> None:
+        self.saving = False
+        if isinstance(result, StorageError):
+            self._failed(result)
+            return
+        self._go(Step.THANKS)
+
+    def keep_alive(self) -> None:
+        """The "Continue" button on the "Still there?" prompt."""
+        if self.prompt_deadline is None:
+            return
+        self.last_activity = self.clock()
+        self.prompt_deadline = None
+        self._changed()
+
+    def _failed(self, error: StorageError) -> None:
+        log.error("a rating could not be saved: %s", error)
+        self.error = error
+        self._go(Step.ERROR)
+
+    # -- time --------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance timers; the UI calls this a few times a second."""
+        now = self.clock()
+        if self.saving:
+            return
+        if self.step in (Step.THANKS, Step.ERROR):
+            limit = self.config.thanks_s if self.step is Step.THANKS else self.config.error_s
+            if now - self.step_since >= limit:
+                self._finish_session()
+            return
+        if self.step not in ASKING:
+            return
+        if self.prompt_deadline is None:
+            if now - self.last_activity >= self.config.idle_timeout_s:
+                self.prompt_deadline = now + self.config.still_there_s
+                self._changed()
+        elif now >= self.prompt_deadline:
+            log.info("citizen left at step %s; session ended", self.step)
+            self._finish_session()
+        else:
+            self._changed()
+
+    def _finish_session(self) -> None:
+        """Back to Welcome for the next person: keep what was answered, reset the rest."""
+        if self.step is Step.REASONS and self.selected and not self.reasons_saved:
+            self.saver.save(self._reasons_draft(), self._late_saved)
+        self.language = self.config.default_language
+        self.large_text = False
+        if self._next_catalog is not None:
+            self.catalog, self._next_catalog = self._next_catalog, None
+        self._reset()
+        self._changed()
+
+    @staticmethod
+    def _late_saved(result: SaveResult) -> None:
+        if isinstance(result, StorageError):
+            log.error("reasons chosen before the citizen left could not be saved: %s", result)
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Swap catalogs only between citizens: now if at Welcome, else when the session ends."""
+        if self.step is Step.WELCOME:
+            self.catalog = catalog
+            self._changed()
+        else:
+            self._next_catalog = catalog
+
+    # -- records -----------------------------------------------------------------------------
+
+    def _draft(self, kind: str, **values: object) -> Draft:
+        assert self.service is not None
+        return Draft(
+            kind=kind,
+            rating_uuid=self.rating.uuid if self.rating else None,
+            center_id=self.config.center_id,
+            service_id=self.service.id,
+            catalog_version=self.catalog.version,
+            language=self.language,
+            **values,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,127 @@
+"""Kiosk settings, each declared once with its type, default and meaning.
+
+Stored as ``settings.json`` in the data dir (written atomically). A file from an older version
+is upgraded on load; a value of the wrong type is reported with the setting's name instead of
+crashing the kiosk, and the default is used for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("kiosk.settings")
+
+SETTINGS_FILE = "settings.json"
+SETTINGS_VERSION = 1
+
+
+class SettingsError(ValueError):
+    """A settings value that cannot be used."""
+
+
+@dataclass
+class Settings:
+    """Everything staff can choose about one kiosk."""
+
+    center_id: str = field(default="", metadata={"doc": "Service center this kiosk stands in."})
+    services: list[str] = field(
+        default_factory=list,
+        metadata={"doc": "Program/service ids shown, in order; empty shows the whole catalog."},
+    )
+    default_language: str = field(default="ka", metadata={"doc": "Language at Welcome: ka or en."})
+    idle_timeout_s: int = field(
+        default=30, metadata={"doc": "Seconds without a touch before 'Still there?' appears."}
+    )
+    still_there_s: int = field(
+        default=15, metadata={"doc": "Seconds the 'Still there?' prompt waits (at least 10)."}
+    )
+    thanks_s: int = field(default=5, metadata={"doc": "Seconds the thank-you screen stays."})
+    comment_max_len: int = field(default=500, metadata={"doc": "Longest comment, in characters."})
+    ask_comment: bool = field(default=True, metadata={"doc": "Offer the optional comment step."})
+    theme: str = field(default="demo", metadata={"doc": "Theme name or path of a theme file."})
+
+    def validate(self) -> None:
+        if self.default_language not in ("ka", "en"):
+            raise SettingsError("default_language must be 'ka' or 'en'")
+        if not 10 <= self.idle_timeout_s <= 600:
+            raise SettingsError("idle_timeout_s must be between 10 and 600 seconds")
+        if not 10 <= self.still_there_s <= 120:
+            raise SettingsError("still_there_s must be between 10 and 120 seconds (WCAG 2.2.1)")
+        if not 2 <= self.thanks_s <= 60:
+            raise SettingsError("thanks_s must be between 2 and 60 seconds")
+        if not 0 <= self.comment_max_len <= 2000:
+            raise SettingsError("comment_max_len must be between 0 and 2000")
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["settings_version"] = SETTINGS_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        settings = cls()
+        defaults = cls()
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            expected = type(getattr(defaults, f.name))
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                log.error(
+                    "setting %s: expected %s, got %r; using the default",
+                    f.name,
+                    expected.__name__,
+                    value,
+                )
+                continue
+            setattr(settings, f.name, value)
+        try:
+            settings.validate()
+        except SettingsError as exc:
+            log.error("settings: %s; using the defaults for timing", exc)
+            for name in ("idle_timeout_s", "still_there_s", "thanks_s", "default_language"):
+                setattr(settings, name, getattr(defaults, name))
+        return settings
+
+
+def load_settings(data_dir: Path) -> Settings | None:
+    """The saved settings, or None when this kiosk was never set up."""
+    path = data_dir / SETTINGS_FILE
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: must hold a JSON object")
+    return Settings.from_json(data)
+
+
+def save_settings(data_dir: Path, settings: Settings) -> None:
+    settings.validate()
+    atomic_write(data_dir / SETTINGS_FILE, json.dumps(settings.to_json(), indent=2).encode())
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` so that readers see the old file or the new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

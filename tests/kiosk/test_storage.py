@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from kiosk.storage import MIGRATIONS, SCHEMA_VERSION, Draft, StorageError, Store
+
+
+def _draft(score: int = 4, **values: object) -> Draft:
+    base = dict(
+        kind="rating",
+        rating_uuid=None,
+        center_id="center",
+        service_id="free-canteen",
+        catalog_version="2026.1",
+        language="ka",
+        score=score,
+    )
+    base.update(values)
+    return Draft(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    with Store(tmp_path / "kiosk.db", clock=clock.utc) as opened:
+        yield opened
+
+
+def test_database_uses_wal_full_sync_and_current_schema(store):
+    conn = store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_record_holds_everything_a_rating_needs(store, clock):
+    record = store.append(_draft(score=2, flags=("burst",)))
+    assert len(record.uuid) == 36
+    assert record.seq == 1
+    assert record.device_id == store.device_id
+    assert (record.center_id, record.service_id, record.catalog_version) == (
+        "center",
+        "free-canteen",
+        "2026.1",
+    )
+    assert record.score == 2
+    assert record.language == "ka"
+    assert record.created_at == "2026-03-14T09:30:00.000000Z"
+    assert isinstance(record.utc_offset_min, int)
+    assert record.flags == ("burst",)
+    assert store.pending_count() == 1
+
+
+def test_records_survive_reopening(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path, clock=clock.utc) as first:
+        written = [first.append(_draft(score=s)) for s in (1, 5)]
+        device = first.device_id
+    with Store(path, clock=clock.utc) as again:
+        assert again.records() == written
+        assert again.device_id == device
+        assert again.append(_draft()).prev_hash == written[-1].hash
+
+
+def test_sequence_numbers_are_never_reused_after_pruning(store, clock):
+    first = [store.append(_draft()) for _ in range(3)]
+    store.mark_synced([r.uuid for r in first])
+    clock.advance(timedelta(days=91).total_seconds())
+    assert store.prune_synced(timedelta(days=90)) == 3
+    assert store.count() == 0
+    later = store.append(_draft())
+    assert later.seq == 4
+    assert later.prev_hash == first[-1].hash
+
+
+def test_pruning_never_deletes_pending_or_recent_records(store, clock):
+    old_pending = store.append(_draft())
+    recent = store.append(_draft())
+    store.mark_synced([recent.uuid])
+    clock.advance(timedelta(days=10).total_seconds())
+    assert store.prune_synced(timedelta(days=90)) == 0
+    clock.advance(timedelta(days=100).total_seconds())
+    assert store.prune_synced(timedelta(days=90)) == 1
+    assert [r.uuid for r in store.records()] == [old_pending.uuid]
+
+
+def test_sync_bookkeeping(store):
+    records = [store.append(_draft(score=s)) for s in (1, 2, 3, 4)]
+    store.mark_synced([records[0].uuid, records[1].uuid])
+    store.quarantine({records[2].uuid: "unknown_service"})
+    assert [r.uuid for r in store.pending()] == [records[3].uuid]
+    assert [(r.uuid, why) for r, why in store.quarantined()] == [
+        (records[2].uuid, "unknown_service")
+    ]
+    # The server was restored from a backup that holds only seq 1.
+    assert store.resend_after(1) == 1
+    assert [r.seq for r in store.pending()] == [2, 4]
+    assert store.pending(limit=1) == [records[1]]
+    assert store.pending(after_seq=2) == [records[3]]
+
+
+def test_migrates_a_version_1_database_keeping_its_records(tmp_path, clock):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[1])
+    conn.execute(
+        "INSERT INTO records (uuid, kind, rating_uuid, device_id, center_id, service_id, "
+        "catalog_version, score, language, created_at, utc_offset_min, prev_hash, hash) "
+        "VALUES ('u1', 'rating', 'u1', 'd', 'c', 's', '1', 3, 'en', 't', 240, 'p', 'h')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store(path, clock=clock.utc) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [r.uuid for r in store.records()] == ["u1"]
+        store.audit("settings", "idle_timeout_s=45")
+        assert store.audit_log()[0][1:] == ("settings", "idle_timeout_s=45")
+
+
+def test_a_file_that_is_not_a_database_is_reported_as_corrupt(tmp_path):
+    path = tmp_path / "kiosk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError) as caught:
+        Store(path)
+    assert caught.value.kind == "corrupt"
+    assert str(path) in str(caught.value)
+
+
+def test_a_damaged_page_is_caught_by_quick_check(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path, clock=clock.utc) as store:
+        for _ in range(200):
+            store.append(_draft(comment="x" * 200, kind="comment", score=None))
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 3 : page * 3 + 200] = b"\xff" * 200
+    path.write_bytes(bytes(data))
+    with pytest.raises(StorageError) as caught:
+        Store(path)
+    assert caught.value.kind == "corrupt"
+
+
+def test_a_full_disk_is_a_clear_error_and_loses_nothing_written(store):
+    kept = store.append(_draft())
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")
+    big = _draft(kind="comment", score=None, comment="y" * 100_000)
+    with pytest.raises(StorageError) as caught:
+        store.append(big)
+    assert caught.value.kind == "full"
+    assert store.get(kept.uuid) == kept
+    assert store.conn.in_transaction is False
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "kiosk.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer"):
+        Store(path)
