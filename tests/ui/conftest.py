@@ -1,0 +1,126 @@
+"""A real kiosk window over a real SQLite file, driven by taps; the flow's clock is fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget
+
+from kiosk.catalog import Catalog
+from kiosk.flow import Flow, FlowConfig, Step
+from kiosk.storage import Store
+from kiosk.writer import RecordWriter
+from ui import i18n
+from ui.app import KioskWindow
+from ui.bridge import QtSaver
+from ui.fonts import FAMILIES, load_fonts
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kiosk_fonts(qapp: QApplication) -> None:
+    load_fonts()
+    font = QFont()
+    font.setFamilies(FAMILIES)
+    qapp.setFont(font)
+
+
+@dataclass
+class Kiosk:
+    """What a test needs to use the kiosk as a citizen would."""
+
+    window: KioskWindow
+    flow: Flow
+    writer: RecordWriter
+    db_path: Path
+    clock: object
+    qtbot: object
+
+    def visible_widget(self, name: str) -> QWidget:
+        found = [
+            w
+            for w in self.window.findChildren(QWidget)
+            if w.accessibleName() == name and w.isVisible()
+        ]
+        assert found, f"no visible control named {name!r} on {self.flow.step}"
+        assert len(found) == 1, f"{len(found)} visible controls named {name!r}"
+        return found[0]
+
+    def tap(self, name: str) -> None:
+        """Tap the visible control with this accessible name, as a finger would."""
+        widget = self.visible_widget(name)
+        self.scroll_to(widget)
+        self.clock.advance(0.7)
+        if isinstance(widget, QAbstractButton):
+            assert widget.isEnabled(), f"{name!r} is disabled"
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+    @staticmethod
+    def scroll_to(widget: QWidget) -> None:
+        """Scroll a list the way a citizen swipes until the control is on screen."""
+        parent = widget.parentWidget()
+        while parent is not None:
+            if isinstance(parent, QScrollArea):
+                parent.ensureWidgetVisible(widget)
+                return
+            parent = parent.parentWidget()
+
+    def wait_for(self, step: Step) -> None:
+        self.qtbot.waitUntil(lambda: self.flow.step is step and not self.flow.saving)
+
+    def records(self) -> list:
+        with Store(self.db_path) as store:
+            return store.records()
+
+    def idle(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+        self.flow.tick()
+
+
+_TOUCH_DEVICE = []
+
+
+def touch_tap(widget: QWidget) -> None:
+    """A finger on the screen where the widget is: Qt finds the widget under it."""
+    if not _TOUCH_DEVICE:
+        _TOUCH_DEVICE.append(QTest.createTouchDevice())
+    window = widget.window().windowHandle()
+    point = widget.mapTo(widget.window(), widget.rect().center())
+    QTest.touchEvent(window, _TOUCH_DEVICE[0]).press(0, point, window).commit()
+    QTest.touchEvent(window, _TOUCH_DEVICE[0]).release(0, point, window).commit()
+
+
+@pytest.fixture
+def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
+    made: list[Kiosk] = []
+
+    def make(size: tuple[int, int] = (1280, 800), **config) -> Kiosk:
+        db_path = tmp_path / "kiosk.db"
+        writer = RecordWriter(db_path, clock=clock.utc)
+        saver = QtSaver(writer)
+        flow = Flow(
+            catalog, FlowConfig(center_id="central-service-hall", **config), saver, clock=clock
+        )
+        window = KioskWindow(flow)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        with qtbot.waitExposed(window):
+            window.show()
+        kiosk = Kiosk(window, flow, writer, db_path, clock, qtbot)
+        kiosk.saver = saver
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.window.shutdown()
+        kiosk.writer.close()
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+__all__ = ["Kiosk", "QPoint", "touch_tap"]

@@ -1,0 +1,112 @@
+"""Start the kiosk: read settings and catalog, open storage, show the window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from kiosk import __version__
+from kiosk.catalog import Catalog, CatalogError, demo_catalog, load_catalog
+from kiosk.flow import Flow, FlowConfig
+from kiosk.settings import Settings, SettingsError, load_settings
+from kiosk.storage import StorageError
+
+log = logging.getLogger("ui.main")
+
+CATALOG_FILE = "catalog.json"
+DB_FILE = "kiosk.db"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Ukukavshiri citizens feedback kiosk."
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="use the embedded demo catalog; nothing to configure"
+    )
+    parser.add_argument(
+        "--windowed",
+        action="store_true",
+        help="run in a normal window (development); default is fullscreen",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(platformdirs.user_data_dir("ukukavshiri")),
+        help="where the database, settings and catalog live (default: %(default)s)",
+    )
+    parser.add_argument("--catalog", type=Path, help="use this catalog file")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def choose_catalog(args: argparse.Namespace) -> Catalog:
+    if args.catalog:
+        return load_catalog(args.catalog)
+    saved = args.data_dir / CATALOG_FILE
+    if not args.demo and saved.exists():
+        return load_catalog(saved)
+    if not args.demo:
+        log.warning("no catalog in %s; showing the embedded demo catalog", args.data_dir)
+    return demo_catalog()
+
+
+def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
+    center = settings.center_id or (catalog.centers[0].id if catalog.centers else "default")
+    return FlowConfig(
+        center_id=center,
+        services=list(settings.services),
+        default_language=settings.default_language,
+        idle_timeout_s=settings.idle_timeout_s,
+        still_there_s=settings.still_there_s,
+        thanks_s=settings.thanks_s,
+        ask_comment=settings.ask_comment,
+        comment_max_len=settings.comment_max_len,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(args.data_dir / "kiosk.log")],
+    )
+    try:
+        catalog = choose_catalog(args)
+        settings = load_settings(args.data_dir) or Settings()
+    except (CatalogError, SettingsError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.writer import RecordWriter
+    from ui.app import KioskWindow, show_kiosk
+    from ui.bridge import QtSaver
+    from ui.fonts import FAMILIES, load_fonts
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Ukukavshiri")
+    load_fonts()
+    font = app.font()
+    font.setFamilies(FAMILIES)
+    app.setFont(font)
+    try:
+        writer = RecordWriter(args.data_dir / DB_FILE)
+    except StorageError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 3
+    saver = QtSaver(writer)
+    flow = Flow(catalog, flow_config(settings, catalog), saver)
+    window = KioskWindow(flow)
+    show_kiosk(window, args.windowed)
+    code = app.exec()
+    window.shutdown()
+    writer.close()
+    return code

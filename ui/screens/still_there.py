@@ -1,0 +1,66 @@
+"""The "Still there?" prompt: a countdown and one large Continue button (WCAG 2.2.1)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+
+from kiosk.flow import Flow
+from ui.i18n import _, ngettext
+from ui.screens.base import label
+from ui.screens.reasons import action_button
+
+
+class StillThereOverlay(QWidget):
+    """Covers the screen while the flow's prompt runs; any tap on it means "I'm here"."""
+
+    def __init__(self, flow: Flow, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.setObjectName("overlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 32, 32, 32)
+        self.card = QFrame()
+        self.card.setObjectName("card")
+        card_layout = QVBoxLayout(self.card)
+        card_layout.setContentsMargins(32, 32, 32, 32)
+        card_layout.setSpacing(24)
+        self.title = label("title", center=True)
+        self.countdown = label("subtitle", center=True)
+        self.resume = action_button("primary")
+        self.resume.clicked.connect(flow.keep_alive)
+        card_layout.addWidget(self.title)
+        card_layout.addWidget(self.countdown)
+        card_layout.addWidget(self.resume)
+        outer.addStretch(1)
+        outer.addWidget(self.card)
+        outer.addStretch(1)
+        self.hide()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Are you still there?"))
+        self.resume.setText(_("Continue"))
+        self.resume.setAccessibleName(_("Continue"))
+
+    def render(self, flow: Flow) -> None:
+        remaining = flow.still_there_remaining()
+        if remaining is None:
+            self.hide()
+            return
+        self.countdown.setText(
+            ngettext(
+                "The kiosk will start over in {n} second.",
+                "The kiosk will start over in {n} seconds.",
+                remaining,
+            ).format(n=remaining)
+        )
+        self.setGeometry(self.parentWidget().rect())
+        self.show()
+        self.raise_()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.flow.keep_alive()
+        event.accept()

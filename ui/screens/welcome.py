@@ -1,0 +1,68 @@
+"""Welcome: who is asking and why, in the citizen's language; a tap anywhere starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QMouseEvent
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.flow import Flow
+from ui.i18n import _
+from ui.screens.base import Screen, label
+from ui.theme import Theme
+
+DEMO_LOGO = Path(__file__).resolve().parent.parent / "assets" / "demo-logo.svg"
+TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
+
+
+class WelcomeScreen(Screen):
+    def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
+        super().__init__(flow, parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.setSpacing(24)
+        self.logo = QLabel()
+        self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.logo.setAccessibleName("logo")
+        self.municipality = label("subtitle", center=True)
+        self.title = label("title", center=True)
+        self.other_title = label("subtitle", center=True)
+        self.invite = label("subtitle", center=True)
+        self.start = QPushButton()
+        self.start.setObjectName("primary")
+        self.start.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.start.clicked.connect(flow.start)
+        layout.addStretch(2)
+        layout.addWidget(self.logo)
+        layout.addWidget(self.municipality)
+        layout.addWidget(self.title)
+        layout.addWidget(self.other_title)
+        layout.addStretch(1)
+        layout.addWidget(self.invite)
+        layout.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.invite.setText(
+            _("Did you use a municipal program or service this year? Tell us how it went.")
+        )
+        self.start.setText(_("Tap to start"))
+        self.start.setAccessibleName(_("Start"))
+
+    def render(self, flow: Flow) -> None:
+        self.municipality.setText(flow.catalog.municipality.get(flow.language))
+        self.title.setText(TITLES[flow.language])
+        other = "en" if flow.language == "ka" else "ka"
+        self.other_title.setText(TITLES[other])
+
+    def apply_theme(self, theme: Theme, icon_size: int) -> None:
+        size = icon_size * 3
+        self.logo.setPixmap(QIcon(str(DEMO_LOGO)).pixmap(QSize(size, size)))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A tap anywhere on Welcome starts, not only on the button."""
+        self.flow.start()
+        event.accept()

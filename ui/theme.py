@@ -1,0 +1,99 @@
+"""Colours and shapes, applied through one Qt style sheet built from a :class:`Theme`.
+
+Widgets only carry object names (``primary``, ``tile``, ``chip`` …); every colour and size lives
+here, so a municipality's look, the "Aa" large/high-contrast look and the DPI-derived sizes all
+come from one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ui.metrics import Metrics
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    primary: str
+    on_primary: str
+    background: str
+    surface: str
+    text: str
+    muted_text: str
+    border: str
+    radius: int = 16
+
+
+DEMO_THEME = Theme(
+    name="demo",
+    primary="#0B4F8A",
+    on_primary="#FFFFFF",
+    background="#F3F6FA",
+    surface="#FFFFFF",
+    text="#14202B",
+    muted_text="#3D4B59",
+    border="#9FB3C8",
+)
+
+HIGH_CONTRAST = Theme(
+    name="high-contrast",
+    primary="#FFD400",
+    on_primary="#000000",
+    background="#000000",
+    surface="#111111",
+    text="#FFFFFF",
+    muted_text="#FFFFFF",
+    border="#FFFFFF",
+)
+
+
+def high_contrast(theme: Theme) -> Theme:
+    """The look for a citizen who asked for it: black, white and yellow, same shapes."""
+    return replace(HIGH_CONTRAST, radius=theme.radius)
+
+
+def style_sheet(theme: Theme, m: Metrics) -> str:
+    t = theme
+    return f"""
+    QWidget {{ color: {t.text}; font-size: {m.body}px; }}
+    QMainWindow, QWidget#screen, QScrollArea, QWidget#scrollBody {{ background: {t.background}; }}
+    QWidget#header {{ background: {t.primary}; }}
+    QLabel#headerTitle {{ color: {t.on_primary}; font-size: {m.small}px; font-weight: bold; }}
+    QLabel#title {{ font-size: {m.title}px; font-weight: bold; }}
+    QLabel#subtitle {{ font-size: {m.body}px; color: {t.muted_text}; }}
+    QLabel#categoryTitle {{ font-size: {m.body}px; font-weight: bold; color: {t.muted_text};
+        padding-top: {m.body // 2}px; }}
+    QLabel#counter {{ font-size: {m.small}px; color: {t.muted_text}; }}
+    QPushButton {{
+        min-height: {m.target}px; min-width: {m.target}px; border-radius: {t.radius}px;
+        padding: 4px {m.body // 2}px; font-size: {m.body}px;
+        background: {t.surface}; color: {t.text}; border: 2px solid {t.border};
+    }}
+    QPushButton:pressed {{ background: {t.border}; }}
+    QPushButton#primary {{ background: {t.primary}; color: {t.on_primary};
+        border: 2px solid {t.primary}; font-weight: bold; min-height: {m.button}px; }}
+    QPushButton#secondary {{ min-height: {m.button}px; border: 2px solid {t.primary}; }}
+    QPushButton#headerButton {{ background: transparent; color: {t.on_primary};
+        border: 2px solid {t.on_primary}; font-size: {m.small}px; }}
+    QPushButton#headerButton:checked {{ background: {t.on_primary}; color: {t.primary}; }}
+    QPushButton#tile {{ text-align: left; padding: {m.body // 2}px {m.body}px;
+        min-height: {round(m.button * 1.2)}px; border: 2px solid {t.border}; }}
+    QPushButton#chip {{ min-height: {m.button}px; text-align: left; padding: 4px {m.body}px; }}
+    QPushButton#chip:checked {{ background: {t.primary}; color: {t.on_primary};
+        border: 2px solid {t.primary}; font-weight: bold; }}
+    QLabel[checked="true"] {{ color: {t.on_primary}; font-weight: bold; }}
+    QPushButton#keyboardKey, QPushButton#keyboardSpecialKey {{
+        min-height: {round(m.target * 0.8)}px; min-width: 0px; padding: 0px;
+        border-radius: {max(4, t.radius // 2)}px; }}
+    QPushButton#keyboardSpecialKey {{ background: {t.background}; }}
+    QPlainTextEdit {{ background: {t.surface}; color: {t.text}; border: 2px solid {t.primary};
+        border-radius: {t.radius}px; padding: 8px; font-size: {m.body}px; }}
+    QWidget#overlay {{ background: rgba(0, 0, 0, 170); }}
+    QFrame#card {{ background: {t.surface}; border: 3px solid {t.primary};
+        border-radius: {t.radius}px; }}
+    QScrollBar:vertical {{ width: {m.target // 3}px; background: {t.background}; }}
+    QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+    QScrollBar::handle:vertical {{ background: {t.border}; border-radius: {m.target // 6}px;
+        min-height: {m.target}px; }}
+    """

@@ -1,0 +1,334 @@
+"""Five-step satisfaction scale drawn as faces: face, colour and words, never colour alone.
+
+Faces are vector paths so they stay crisp from a 40 px thumbnail to a 300 px tile. The
+colours run red to green and are chosen light enough that the dark ink of the face and of the
+label keeps a WCAG contrast of at least 4.5:1 on them (the tests check this).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
+
+from ui.i18n import N_, _
+
+__all__ = [
+    "INK",
+    "LABEL_MIN_PX",
+    "SCALE",
+    "LabelFit",
+    "ScaleStep",
+    "SmileyButton",
+    "paint_face",
+    "scale_step",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    score: int
+    color: str
+    label: str  # English source text; translate with _() where shown
+
+
+SCALE: tuple[ScaleStep, ...] = (
+    ScaleStep(1, "#EF5350", N_("Very dissatisfied")),
+    ScaleStep(2, "#FF8A3D", N_("Dissatisfied")),
+    ScaleStep(3, "#FFCA28", N_("Neutral")),
+    ScaleStep(4, "#9CCC65", N_("Satisfied")),
+    ScaleStep(5, "#4CAF50", N_("Very satisfied")),
+)
+
+INK = "#141414"
+"""Colour of the face's lines and of the label text on every tile."""
+
+LABEL_MIN_PX = 11
+"""The label font never shrinks below this pixel size; it wraps onto two lines first."""
+
+_LABEL_MAX_LINES = 2
+
+
+def scale_step(score: int) -> ScaleStep:
+    """The scale entry for ``score`` (1..5); ``ValueError`` otherwise."""
+    for step in SCALE:
+        if step.score == score:
+            return step
+    raise ValueError(f"score must be 1..5, got {score!r}")
+
+
+def paint_face(painter: QPainter, rect: QRectF, score: int, fill: QColor, ink: QColor) -> None:
+    """Draw the face for ``score`` (1..5) centred in ``rect``: a ``fill`` disc, ``ink`` lines.
+
+    1: deep frown and angled brows; 2: frown; 3: straight mouth; 4: smile; 5: open smile.
+    """
+    scale_step(score)  # validates
+    side = min(rect.width(), rect.height())
+    if side <= 0:
+        return
+    box = QRectF(0, 0, side, side)
+    box.moveCenter(rect.center())
+
+    def pt(x: float, y: float) -> QPointF:
+        return QPointF(box.left() + x * side, box.top() + y * side)
+
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    line = max(1.5, side * 0.055)
+    pen = QPen(QColor(ink), line)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+
+    # Head: a disc with an ink ring, inset so the ring stays inside rect.
+    head = QPainterPath()
+    radius = side / 2 - line / 2
+    head.addEllipse(box.center(), radius, radius)
+    painter.setPen(pen)
+    painter.setBrush(QColor(fill))
+    painter.drawPath(head)
+
+    # Eyes: solid ovals; on the happiest face they sit a little higher, squeezed by the smile.
+    eye_y = 0.38 if score < 5 else 0.36
+    eyes = QPainterPath()
+    for x in (0.35, 0.65):
+        eyes.addEllipse(pt(x, eye_y), side * 0.055, side * 0.075)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(ink))
+    painter.drawPath(eyes)
+
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if score == 1:
+        # Brows slanting down towards the nose: clearly upset, even at thumbnail size.
+        brows = QPainterPath(pt(0.24, 0.22))
+        brows.lineTo(pt(0.43, 0.29))
+        brows.moveTo(pt(0.76, 0.22))
+        brows.lineTo(pt(0.57, 0.29))
+        painter.drawPath(brows)
+
+    mouth = QPainterPath()
+    if score == 5:
+        # Open smile: a filled half-moon.
+        mouth.moveTo(pt(0.27, 0.58))
+        mouth.lineTo(pt(0.73, 0.58))
+        mouth.cubicTo(pt(0.72, 0.86), pt(0.28, 0.86), pt(0.27, 0.58))
+        mouth.closeSubpath()
+        painter.setBrush(QColor(ink))
+    else:
+        # Quadratic curves: the control point's offset from the chord sets the curvature
+        # (the curve's apex is half way between chord and control point).
+        left_x, right_x, chord_y, control_y = {
+            1: (0.29, 0.71, 0.76, 0.50),
+            2: (0.32, 0.68, 0.73, 0.59),
+            3: (0.32, 0.68, 0.68, 0.68),
+            4: (0.30, 0.70, 0.62, 0.80),
+        }[score]
+        mouth.moveTo(pt(left_x, chord_y))
+        mouth.quadTo(pt(0.5, control_y), pt(right_x, chord_y))
+    painter.drawPath(mouth)
+    painter.restore()
+
+
+@dataclass(frozen=True)
+class LabelFit:
+    """Where and how a button draws its label."""
+
+    font: QFont
+    rect: QRectF  # where the lines are drawn
+    lines: tuple[str, ...]
+    area: QRectF  # the space kept for the label: always two lines high
+
+
+def _wrap_lines(text: str, metrics: QFontMetricsF, width: float) -> list[str] | None:
+    """Greedy word wrap; ``None`` if a single word is wider than ``width``."""
+    lines: list[str] = []
+    for word in text.split():
+        if metrics.horizontalAdvance(word) > width:
+            return None
+        if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+class SmileyButton(QAbstractButton):
+    """A rating tile: rounded tile in the score's colour, the face, and the label under it.
+
+    The label is translated at paint time and shrinks (down to ``LABEL_MIN_PX``) and wraps
+    onto at most two lines so it never clips, even five abreast in a 720 px wide window.
+    ``min_size`` (pixels, square) lets the caller enforce a touch-target minimum.
+    """
+
+    def __init__(self, score: int, parent: QWidget | None = None, *, min_size: int = 0) -> None:
+        super().__init__(parent)
+        self._step = scale_step(score)
+        self._label_px_cache: tuple[tuple[int, int, str, str], int] | None = None
+        self.setObjectName("smileyButton")
+        self.setProperty("score", score)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        if min_size:
+            self.setMinimumSize(min_size, min_size)
+        self.retranslate()
+
+    def score(self) -> int:
+        return self._step.score
+
+    def fill_color(self) -> QColor:
+        return QColor(self._step.color)
+
+    def ink_color(self) -> QColor:
+        """Colour of the face lines and the label text."""
+        return QColor(INK)
+
+    def label(self) -> str:
+        """The label in the current UI language."""
+        return _(self._step.label)
+
+    def retranslate(self) -> None:
+        """Re-read the label for the current UI language."""
+        text = self.label()
+        self.setText(text.replace("&", "&&"))
+        self.setAccessibleName(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------------
+
+    def _padding(self) -> float:
+        return max(4.0, min(self.width(), self.height()) * 0.06)
+
+    def sizeHint(self) -> QSize:
+        line = QFontMetricsF(self.font()).height()
+        width = max(round(line * 6), self.minimumWidth())
+        return QSize(width, max(round(width * 1.2), self.minimumHeight()))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(64, 80)
+
+    def _label_area(self) -> QRectF:
+        pad = self._padding()
+        return QRectF(self.rect()).adjusted(pad, pad, -pad, -pad)
+
+    def _shrink(self, start_px: int) -> tuple[QFont, list[str] | None]:
+        """Largest font from ``start_px`` down whose wrapped label fits; the floor otherwise."""
+        inner = self._label_area()
+        text = self.label()
+        font = QFont(self.font())
+        size = max(start_px, LABEL_MIN_PX)
+        while True:
+            font.setPixelSize(size)
+            metrics = QFontMetricsF(font)
+            lines = _wrap_lines(text, metrics, inner.width())
+            fits = (
+                lines is not None
+                and len(lines) <= _LABEL_MAX_LINES
+                and metrics.height() * _LABEL_MAX_LINES <= inner.height() * 0.36
+            )
+            if fits or size <= LABEL_MIN_PX:
+                return font, lines
+            size -= 1
+
+    def _own_label_px(self) -> int:
+        """The label pixel size this button alone would use (cached per size and text)."""
+        key = (self.width(), self.height(), self.label(), self.font().key())
+        if self._label_px_cache is None or self._label_px_cache[0] != key:
+            start = QFontInfo(self.font()).pixelSize()
+            font, _lines = self._shrink(start)
+            self._label_px_cache = (key, font.pixelSize())
+        return self._label_px_cache[1]
+
+    def _siblings(self) -> list[SmileyButton]:
+        parent = self.parentWidget()
+        if parent is None:
+            return []
+        return [
+            w
+            for w in parent.children()
+            if isinstance(w, SmileyButton) and w is not self and w.isVisibleTo(parent)
+        ]
+
+    def label_fit(self) -> LabelFit:
+        """Choose the label font, lines and rectangle for the current size and language.
+
+        Starts from the widget font (the app sets a large one) and shrinks until every line
+        fits the tile width in at most two lines. Buttons that share a parent use the same,
+        smallest, size so a row of them reads evenly, and all reserve two lines so their faces
+        line up.
+        """
+        px = min([self._own_label_px(), *(b._own_label_px() for b in self._siblings())])
+        font, lines = self._shrink(px)
+        metrics = QFontMetricsF(font)
+        inner = self._label_area()
+        if lines is None:
+            log.warning("label %r is too wide for a %d px tile", self.label(), self.width())
+            lines = [metrics.elidedText(self.label(), Qt.TextElideMode.ElideRight, inner.width())]
+        area_height = metrics.height() * _LABEL_MAX_LINES
+        area = QRectF(inner.left(), inner.bottom() - area_height, inner.width(), area_height)
+        height = metrics.height() * len(lines)
+        top = area.top() + (area_height - height) / 2
+        rect = QRectF(inner.left(), top, inner.width(), height)
+        return LabelFit(font=font, rect=rect, lines=tuple(lines), area=area)
+
+    def resizeEvent(self, event: QEvent) -> None:
+        super().resizeEvent(event)
+        for sibling in self._siblings():  # their shared label size may change
+            sibling.update()
+
+    # -- painting ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        if not self.isEnabled():
+            painter.setOpacity(0.45)
+        ink = self.ink_color()
+        fill = self.fill_color()
+        tile = QRectF(self.rect())
+        short = min(tile.width(), tile.height())
+        border = max(1.0, short * 0.012)
+        if self.isChecked():
+            border = max(3.0, short * 0.035)
+        inset = border / 2
+        if self.isDown():
+            inset += max(1.0, short * 0.02)  # the tile sinks a little while pressed
+        tile = tile.adjusted(inset, inset, -inset, -inset)
+        radius = short * 0.1
+        painter.setPen(QPen(ink, border))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(tile, radius, radius)
+
+        fit = self.label_fit()
+        pad = self._padding()
+        face_area = QRectF(
+            tile.left() + pad,
+            tile.top() + pad,
+            tile.width() - 2 * pad,
+            fit.area.top() - tile.top() - pad - pad / 2,
+        )
+        paint_face(painter, face_area, self._step.score, fill, ink)
+
+        painter.setFont(fit.font)
+        painter.setPen(ink)
+        line_height = QFontMetricsF(fit.font).height()
+        for i, line in enumerate(fit.lines):
+            line_rect = QRectF(
+                fit.rect.left(), fit.rect.top() + i * line_height, fit.rect.width(), line_height
+            )
+            painter.drawText(
+                line_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, line
+            )
+        painter.end()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()

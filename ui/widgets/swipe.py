@@ -1,0 +1,65 @@
+"""Scroll a list by swiping a finger across it, even when the finger starts on a button.
+
+``QScroller``'s touch gesture swallows taps on the buttons inside a scroll area, and its mouse
+gesture loses clicks, so tiles could not be tapped. This filter works on the mouse events Qt
+synthesizes from touch: a press starts as a tap; once the finger has moved further than a
+threshold it becomes a swipe, the button is released without a click and the list follows the
+finger.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPointF
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QAbstractButton, QScrollArea, QWidget
+
+SWIPE_THRESHOLD_PX = 16
+
+
+class SwipeScroller(QObject):
+    """Install on a scroll area with :func:`make_swipeable`; it watches every child."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+        self._start: QPointF | None = None
+        self._start_value = 0
+        self.swiping = False
+
+    def watch(self, widget: QWidget) -> None:
+        widget.installEventFilter(self)
+        for child in widget.findChildren(QWidget):
+            child.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            assert isinstance(event, QMouseEvent)
+            self._start = event.globalPosition()
+            self._start_value = self.area.verticalScrollBar().value()
+            self.swiping = False
+            return False
+        if kind == QEvent.Type.MouseMove and self._start is not None:
+            assert isinstance(event, QMouseEvent)
+            dy = event.globalPosition().y() - self._start.y()
+            if not self.swiping and abs(dy) > SWIPE_THRESHOLD_PX:
+                self.swiping = True
+                if isinstance(watched, QAbstractButton):
+                    watched.setDown(False)
+            if self.swiping:
+                self.area.verticalScrollBar().setValue(round(self._start_value - dy))
+                return True
+            return False
+        if kind == QEvent.Type.MouseButtonRelease and self._start is not None:
+            self._start = None
+            if self.swiping:
+                self.swiping = False
+                return True
+        return False
+
+
+def make_swipeable(area: QScrollArea) -> SwipeScroller:
+    """Let a finger scroll ``area``; call ``watch`` on the content after (re)building it."""
+    scroller = SwipeScroller(area)
+    scroller.watch(area.viewport())
+    return scroller
