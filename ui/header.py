@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from kiosk.flow import Flow, Step
@@ -52,6 +53,17 @@ class Header(QWidget):
             layout.addWidget(button)
         self.retranslate()
 
+    def _fit_title(self) -> None:
+        """Show the municipality only where its longest word fits; Welcome always shows it."""
+        text = getattr(self, "_title_text", "")
+        metrics = self.title.fontMetrics()
+        longest = max((metrics.horizontalAdvance(word) for word in text.split()), default=0)
+        self.title.setText(text if longest <= self.title.width() else "")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_title()
+
     def retranslate(self) -> None:
         self.back.setText(_("Back"))
         self.back.setAccessibleName(_("Back"))
@@ -60,7 +72,8 @@ class Header(QWidget):
 
     def render(self, flow: Flow) -> None:
         self.back.setVisible(flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving)
-        self.title.setText(flow.catalog.municipality.get(flow.language))
+        self._title_text = flow.catalog.municipality.get(flow.language)
+        self._fit_title()
         self.large_text.setChecked(flow.large_text)
         for code, button in self.languages.items():
             button.setChecked(code == flow.language)

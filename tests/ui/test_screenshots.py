@@ -28,6 +28,10 @@ def clipped_labels(window) -> list[str]:
             continue
         room = label.contentsRect()
         if label.wordWrap():
+            words = label.text().split()
+            widest = max(label.fontMetrics().horizontalAdvance(w) for w in words)
+            if widest > room.width() + 1:
+                bad.append(f"{label.text()!r}: a word needs {widest}px, has {room.width()}")
             needed = label.heightForWidth(label.width())
             if needed > label.height() + 1:
                 bad.append(f"{label.text()!r}: needs {needed}px high, has {room.height()}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow
 from ui.i18n import _
@@ -27,20 +28,22 @@ class RateScreen(Screen):
         self.service_icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.question = label("title", center=True)
         self.hint = label("subtitle", center=True)
-        row = QHBoxLayout()
-        row.setSpacing(12)
+        self.scale = QGridLayout()
+        self.scale.setSpacing(12)
+        self._portrait: bool | None = None
         self.faces: dict[int, SmileyButton] = {}
         for score in range(1, 6):
             face = SmileyButton(score)
             face.clicked.connect(partial(flow.rate, score))
             self.faces[score] = face
-            row.addWidget(face, 1)
+
         layout.addStretch(1)
         layout.addWidget(self.service_icon)
         layout.addWidget(self.question)
         layout.addWidget(self.hint)
         layout.addSpacing(16)
-        layout.addLayout(row, 3)
+        layout.addLayout(self.scale, 3)
+        self._arrange(portrait=False)
         layout.addStretch(1)
         self.retranslate()
 
@@ -60,8 +63,43 @@ class RateScreen(Screen):
         for score, face in self.faces.items():
             face.setEnabled(not flow.saving or flow.score == score)
 
+    def _arrange(self, portrait: bool) -> None:
+        """A row of five on landscape screens; a column on portrait ones, where five abreast
+        would leave the words under the faces too small to read."""
+        if portrait == self._portrait:
+            return
+        self._portrait = portrait
+        for face in self.faces.values():
+            self.scale.removeWidget(face)
+        for index, face in enumerate(self.faces.values()):
+            if portrait:
+                self.scale.addWidget(face, index, 0)
+            else:
+                self.scale.addWidget(face, 0, index)
+        for index in range(len(self.faces)):
+            self.scale.setColumnStretch(index, 0 if portrait else 1)
+            self.scale.setRowStretch(index, 1 if portrait else 0)
+        self.scale.setColumnStretch(0, 1)
+        self.scale.setRowStretch(0, 1)
+        self._set_minimum_sizes()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        self._arrange(portrait=size.height() > size.width() * 1.2)
+        if self._portrait:
+            tallest = round(size.height() / 8)
+        else:
+            tallest = round(size.width() / len(self.faces) * 1.7)
+        for face in self.faces.values():
+            face.setMaximumHeight(max(tallest, face.minimumHeight()))
+
     def apply_theme(self, theme: Theme, icon_size: int) -> None:
         self._theme = theme
         self._icon_size = icon_size
+        self._set_minimum_sizes()
+
+    def _set_minimum_sizes(self) -> None:
+        tall = 1.3 if self._portrait else 2.6
         for face in self.faces.values():
-            face.setMinimumSize(icon_size * 2, round(icon_size * 2.6))
+            face.setMinimumSize(self._icon_size * 2, round(self._icon_size * tall))

@@ -213,9 +213,17 @@ class SmileyButton(QAbstractButton):
     def minimumSizeHint(self) -> QSize:
         return QSize(64, 80)
 
+    def wide(self) -> bool:
+        """A wide, low tile (a portrait screen's column) puts the words beside the face."""
+        return self.width() >= 2.5 * self.height()
+
     def _label_area(self) -> QRectF:
         pad = self._padding()
-        return QRectF(self.rect()).adjusted(pad, pad, -pad, -pad)
+        inner = QRectF(self.rect()).adjusted(pad, pad, -pad, -pad)
+        if self.wide():
+            face = inner.height()
+            return inner.adjusted(face + 2 * pad, 0, 0, 0)
+        return inner
 
     def _shrink(self, start_px: int) -> tuple[QFont, list[str] | None]:
         """Largest font from ``start_px`` down whose wrapped label fits; the floor otherwise."""
@@ -230,7 +238,8 @@ class SmileyButton(QAbstractButton):
             fits = (
                 lines is not None
                 and len(lines) <= _LABEL_MAX_LINES
-                and metrics.height() * _LABEL_MAX_LINES <= inner.height() * 0.36
+                and metrics.height() * (len(lines) if self.wide() else _LABEL_MAX_LINES)
+                <= inner.height() * (0.8 if self.wide() else 0.36)
             )
             if fits or size <= LABEL_MIN_PX:
                 return font, lines
@@ -271,7 +280,11 @@ class SmileyButton(QAbstractButton):
             log.warning("label %r is too wide for a %d px tile", self.label(), self.width())
             lines = [metrics.elidedText(self.label(), Qt.TextElideMode.ElideRight, inner.width())]
         area_height = metrics.height() * _LABEL_MAX_LINES
-        area = QRectF(inner.left(), inner.bottom() - area_height, inner.width(), area_height)
+        if self.wide():
+            area = QRectF(inner)
+            area_height = inner.height()
+        else:
+            area = QRectF(inner.left(), inner.bottom() - area_height, inner.width(), area_height)
         height = metrics.height() * len(lines)
         top = area.top() + (area_height - height) / 2
         rect = QRectF(inner.left(), top, inner.width(), height)
@@ -308,12 +321,16 @@ class SmileyButton(QAbstractButton):
 
         fit = self.label_fit()
         pad = self._padding()
-        face_area = QRectF(
-            tile.left() + pad,
-            tile.top() + pad,
-            tile.width() - 2 * pad,
-            fit.area.top() - tile.top() - pad - pad / 2,
-        )
+        if self.wide():
+            side = tile.height() - 2 * pad
+            face_area = QRectF(tile.left() + pad, tile.top() + pad, side, side)
+        else:
+            face_area = QRectF(
+                tile.left() + pad,
+                tile.top() + pad,
+                tile.width() - 2 * pad,
+                fit.area.top() - tile.top() - pad - pad / 2,
+            )
         paint_face(painter, face_area, self._step.score, fill, ink)
 
         painter.setFont(fit.font)
@@ -323,9 +340,10 @@ class SmileyButton(QAbstractButton):
             line_rect = QRectF(
                 fit.rect.left(), fit.rect.top() + i * line_height, fit.rect.width(), line_height
             )
-            painter.drawText(
-                line_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, line
+            horizontal = (
+                Qt.AlignmentFlag.AlignLeft if self.wide() else Qt.AlignmentFlag.AlignHCenter
             )
+            painter.drawText(line_rect, horizontal | Qt.AlignmentFlag.AlignTop, line)
         painter.end()
 
     def changeEvent(self, event: QEvent) -> None:
