@@ -152,4 +152,7 @@ def show_kiosk(window: KioskWindow, windowed: bool) -> None:
         | Qt.WindowType.FramelessWindowHint
         | Qt.WindowType.WindowStaysOnTopHint
     )
+    screen = window.screen()
+    if screen is not None:
+        window.setGeometry(screen.geometry())  # without a window manager, fullscreen alone won't
     window.showFullScreen()
