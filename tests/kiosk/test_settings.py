@@ -39,7 +39,7 @@ def test_a_wrong_value_falls_back_to_its_default_and_says_which(data_dir, caplog
 
 def test_unreadable_settings_are_a_clear_error(data_dir):
     (data_dir / SETTINGS_FILE).write_text("{not json")
-    with pytest.raises(SettingsError, match="settings.json: not valid JSON"):
+    with pytest.raises(SettingsError, match=r"settings\.json: not valid JSON"):
         load_settings(data_dir)
 
 
