@@ -92,6 +92,7 @@ class KioskWindow(QMainWindow):
         self.metrics = metrics
         theme = self.theme()
         self.setStyleSheet(style_sheet(theme, metrics))
+        self.header.municipality = theme.municipality
         self.header.back.setIcon(icon("mdi6.arrow-left", theme.on_primary))
         self.header.back.setIconSize(QSize(metrics.body, metrics.body))
         for screen_widget in self.screens.values():

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from kiosk.catalog import Text
 from kiosk.flow import Flow, Step
 from ui.i18n import _
 
@@ -28,6 +29,8 @@ class Header(QWidget):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow = flow
+        self.municipality: Text | None = None
+        """The theme's municipality name, when it has one."""
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = QHBoxLayout(self)
@@ -72,7 +75,8 @@ class Header(QWidget):
 
     def render(self, flow: Flow) -> None:
         self.back.setVisible(flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving)
-        self._title_text = flow.catalog.municipality.get(flow.language)
+        name = self.municipality or flow.catalog.municipality
+        self._title_text = name.get(flow.language)
         self._fit_title()
         self.large_text.setChecked(flow.large_text)
         for code, button in self.languages.items():

@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where the database, settings and catalog live (default: %(default)s)",
     )
     parser.add_argument("--catalog", type=Path, help="use this catalog file")
+    parser.add_argument(
+        "--theme", help="theme name (demo, seaside) or theme file; default: the one in the settings"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -77,10 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(args.data_dir / "kiosk.log")],
     )
+    from ui.theme import ThemeError, load_theme
+
     try:
         catalog = choose_catalog(args)
         settings = load_settings(args.data_dir) or Settings()
-    except (CatalogError, SettingsError) as exc:
+        theme = load_theme(args.theme or settings.theme)
+    except (CatalogError, SettingsError, ThemeError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
@@ -104,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     saver = QtSaver(writer)
     flow = Flow(catalog, flow_config(settings, catalog), saver)
-    window = KioskWindow(flow)
+    window = KioskWindow(flow, theme)
     show_kiosk(window, args.windowed)
     code = app.exec()
     window.shutdown()

@@ -20,6 +20,7 @@ from ui import i18n
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.fonts import FAMILIES, load_fonts
+from ui.theme import DEMO_THEME
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,14 +100,14 @@ def touch_tap(widget: QWidget) -> None:
 def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
     made: list[Kiosk] = []
 
-    def make(size: tuple[int, int] = (1280, 800), **config) -> Kiosk:
+    def make(size: tuple[int, int] = (1280, 800), theme=DEMO_THEME, **config) -> Kiosk:
         db_path = tmp_path / "kiosk.db"
         writer = RecordWriter(db_path, clock=clock.utc)
         saver = QtSaver(writer)
         flow = Flow(
             catalog, FlowConfig(center_id="central-service-hall", **config), saver, clock=clock
         )
-        window = KioskWindow(flow)
+        window = KioskWindow(flow, theme)
         qtbot.addWidget(window)
         window.resize(*size)
         with qtbot.waitExposed(window):

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QMouseEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.catalog import Text
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.screens.base import Screen, label
 from ui.theme import Theme
 
-DEMO_LOGO = Path(__file__).resolve().parent.parent / "assets" / "demo-logo.svg"
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
 
 
 class WelcomeScreen(Screen):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
+        self._municipality: Text | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 40, 40, 40)
         layout.setSpacing(24)
@@ -53,14 +52,18 @@ class WelcomeScreen(Screen):
         self.start.setAccessibleName(_("Start"))
 
     def render(self, flow: Flow) -> None:
-        self.municipality.setText(flow.catalog.municipality.get(flow.language))
+        name = self._municipality or flow.catalog.municipality
+        self.municipality.setText(name.get(flow.language))
         self.title.setText(TITLES[flow.language])
         other = "en" if flow.language == "ka" else "ka"
         self.other_title.setText(TITLES[other])
 
     def apply_theme(self, theme: Theme, icon_size: int) -> None:
         size = icon_size * 3
-        self.logo.setPixmap(QIcon(str(DEMO_LOGO)).pixmap(QSize(size, size)))
+        self.logo.setVisible(theme.logo is not None)
+        if theme.logo is not None:
+            self.logo.setPixmap(QIcon(str(theme.logo)).pixmap(QSize(size, size)))
+        self._municipality = theme.municipality
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """A tap anywhere on Welcome starts, not only on the button."""
