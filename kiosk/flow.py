@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -76,6 +77,11 @@ class FlowConfig:
     ask_comment: bool = True
     comment_max_len: int = 500
     debounce_s: float = 0.5
+    cooldown_s: float = 2.0
+    """After a rating, how long Welcome ignores taps before the next session can start."""
+    burst_count: int = 5
+    burst_window_s: float = 60.0
+    """More than ``burst_count`` ratings within this many seconds are flagged ``burst``."""
 
 
 class Flow:
@@ -95,6 +101,8 @@ class Flow:
         self._listeners: list[Callable[[], None]] = []
         self._next_catalog: Catalog | None = None
         self._last_tap: tuple[object, float] | None = None
+        self._recent_ratings: deque[float] = deque()
+        self.cooldown_until = 0.0
         self.language = config.default_language
         self.large_text = False
         self._reset()
@@ -190,7 +198,9 @@ class Flow:
         self._changed()
 
     def start(self) -> None:
-        if self.step is Step.WELCOME and self._tap("start"):
+        if self.step is not Step.WELCOME or self.clock() < self.cooldown_until:
+            return
+        if self._tap("start"):
             self._go(Step.CHOOSE)
 
     def back(self) -> None:
@@ -221,7 +231,18 @@ class Flow:
         self.score = score
         self.saving = True
         self._changed()
-        self.saver.save(self._draft("rating", score=score), self._rating_saved)
+        self.saver.save(
+            self._draft("rating", score=score, flags=self._burst_flags()), self._rating_saved
+        )
+
+    def _burst_flags(self) -> tuple[str, ...]:
+        """Flag (never drop) a rating that arrives in a burst: someone may be stuffing."""
+        now = self.clock()
+        window = self.config.burst_window_s
+        while self._recent_ratings and now - self._recent_ratings[0] > window:
+            self._recent_ratings.popleft()
+        self._recent_ratings.append(now)
+        return ("burst",) if len(self._recent_ratings) > self.config.burst_count else ()
 
     def _rating_saved(self, result: SaveResult) -> None:
         self.saving = False
@@ -340,6 +361,8 @@ class Flow:
         """Back to Welcome for the next person: keep what was answered, reset the rest."""
         if self.step is Step.REASONS and self.selected and not self.reasons_saved:
             self.saver.save(self._reasons_draft(), self._late_saved)
+        if self.rating is not None:
+            self.cooldown_until = self.clock() + self.config.cooldown_s
         self.language = self.config.default_language
         self.large_text = False
         if self._next_catalog is not None:

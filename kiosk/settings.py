@@ -45,6 +45,13 @@ class Settings:
     comment_max_len: int = field(default=500, metadata={"doc": "Longest comment, in characters."})
     ask_comment: bool = field(default=True, metadata={"doc": "Offer the optional comment step."})
     theme: str = field(default="demo", metadata={"doc": "Theme name or path of a theme file."})
+    cooldown_s: float = field(
+        default=2.0, metadata={"doc": "Seconds after a rating before the next session can start."}
+    )
+    burst_count: int = field(
+        default=5, metadata={"doc": "More ratings than this within burst_window_s are flagged."}
+    )
+    burst_window_s: int = field(default=60, metadata={"doc": "Window for burst detection, s."})
 
     def validate(self) -> None:
         if self.default_language not in ("ka", "en"):
@@ -55,6 +62,10 @@ class Settings:
             raise SettingsError("still_there_s must be between 10 and 120 seconds (WCAG 2.2.1)")
         if not 2 <= self.thanks_s <= 60:
             raise SettingsError("thanks_s must be between 2 and 60 seconds")
+        if not 0 <= self.cooldown_s <= 30:
+            raise SettingsError("cooldown_s must be between 0 and 30 seconds")
+        if self.burst_count < 1 or self.burst_window_s < 1:
+            raise SettingsError("burst_count and burst_window_s must be at least 1")
         if not 0 <= self.comment_max_len <= 2000:
             raise SettingsError("comment_max_len must be between 0 and 2000")
 
@@ -72,6 +83,8 @@ class Settings:
                 continue
             value = data[f.name]
             expected = type(getattr(defaults, f.name))
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 log.error(
                     "setting %s: expected %s, got %r; using the default",

@@ -69,6 +69,9 @@ def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
         thanks_s=settings.thanks_s,
         ask_comment=settings.ask_comment,
         comment_max_len=settings.comment_max_len,
+        cooldown_s=settings.cooldown_s,
+        burst_count=settings.burst_count,
+        burst_window_s=settings.burst_window_s,
     )
 
 

@@ -265,5 +265,49 @@ def test_many_sessions_in_a_row(make_flow, clock, store):
         clock.advance(5)
         flow.tick()
         assert flow.step is Step.WELCOME
+        clock.advance(2)  # the cooldown after a rating
     assert [r.score for r in store.records()] == [1, 2, 3, 4, 5] * 4
     assert [r.seq for r in store.records()] == list(range(1, 21))
+
+
+def test_welcome_ignores_taps_during_the_cooldown_after_a_rating(make_flow, clock):
+    flow = make_flow(cooldown_s=2)
+    _tap(clock, flow.start)
+    _tap(clock, flow.choose, "homeless-shelter")
+    _tap(clock, flow.rate, 3)
+    _tap(clock, flow.skip)
+    clock.advance(5)
+    flow.tick()
+    assert flow.step is Step.WELCOME
+    clock.advance(1.9)
+    flow.start()
+    assert flow.step is Step.WELCOME
+    clock.advance(0.1)
+    flow.start()
+    assert flow.step is Step.CHOOSE
+
+
+def test_no_cooldown_when_nothing_was_rated(make_flow, clock):
+    flow = make_flow(cooldown_s=2)
+    _tap(clock, flow.start)
+    _tap(clock, flow.back)
+    _tap(clock, flow.start)
+    assert flow.step is Step.CHOOSE
+
+
+def test_bursts_are_flagged_and_never_dropped(make_flow, clock, store):
+    flow = make_flow(cooldown_s=2, burst_count=3, burst_window_s=60, ask_comment=False)
+    for _ in range(5):
+        _tap(clock, flow.start)
+        _tap(clock, flow.choose, "homeless-shelter")
+        _tap(clock, flow.rate, 5)
+        clock.advance(5.1)
+        flow.tick()
+        assert flow.step is Step.WELCOME
+        clock.advance(2)
+    clock.advance(60)
+    _tap(clock, flow.start)
+    _tap(clock, flow.choose, "homeless-shelter")
+    _tap(clock, flow.rate, 1)
+    flags = [r.flags for r in store.records()]
+    assert flags == [(), (), (), ("burst",), ("burst",), ()]

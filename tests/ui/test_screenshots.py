@@ -86,6 +86,7 @@ def test_screenshots_of_every_screen(make_kiosk, artifacts_dir, qtbot, language,
     shot("thanks")
     kiosk.idle(5)
     kiosk.wait_for(Step.WELCOME)
+    kiosk.idle(2)  # the cooldown after a rating
     if language == "en":
         kiosk.tap("English")
     kiosk.tap(
