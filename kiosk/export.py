@@ -1,0 +1,104 @@
+"""Export of not-yet-synced records to a file, for kiosks that never get a network.
+
+The file is one JSON document (format ``ukukavshiri-export``, version 1; see
+``docs/export.md``) with a SHA-256 checksum over its records. ``kiosk-server import FILE``
+stores each record the way an upload would, so importing a file twice, or a file and then a
+later sync, counts every rating once. Exported records stay pending on the kiosk: only the
+server's answer to a sync marks them synced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk import __version__
+from kiosk.records import Record
+from kiosk.storage import Store, format_utc, utc_now
+
+FORMAT = "ukukavshiri-export"
+VERSION = 1
+
+
+class ExportError(Exception):
+    """The export could not be written or read back intact; the message says why."""
+
+
+def records_checksum(records: list[dict[str, Any]]) -> str:
+    encoded = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+
+
+def build_export(store: Store, center_id: str, now: datetime | None = None) -> dict[str, Any]:
+    records = [r.to_wire() for r in _all_pending(store)]
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "device_id": store.device_id,
+        "center_id": center_id,
+        "app_version": __version__,
+        "exported_at": format_utc(now or utc_now()),
+        "records": records,
+        "records_sha256": records_checksum(records),
+    }
+
+
+def _all_pending(store: Store) -> list[Record]:
+    out: list[Record] = []
+    after = 0
+    while batch := store.pending(limit=1000, after_seq=after):
+        out.extend(batch)
+        after = batch[-1].seq
+    return out
+
+
+def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
+    """Write the export into ``folder`` (e.g. a USB stick), flush it and read it back."""
+    document = build_export(store, center_id)
+    stamp = document["exported_at"].replace(":", "").replace("-", "")[:15]
+    path = Path(folder) / f"ukukavshiri-{document['device_id'][:8]}-{stamp}.json"
+    data = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    tmp = path.with_suffix(".part")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        if read_export(path)["records_sha256"] != document["records_sha256"]:
+            raise ExportError(f"{path}: the file read back differs from what was written")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"could not write to {folder}: {exc.strerror or exc}") from exc
+    return ExportResult(path, len(document["records"]))
+
+
+def read_export(path: Path) -> dict[str, Any]:
+    """Read and check an export file; :class:`ExportError` says what is wrong with it."""
+    try:
+        document = json.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ExportError(f"{path}: not an export file (invalid JSON: {exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ExportError(f"{path}: not an {FORMAT} file")
+    if document.get("version") != VERSION:
+        raise ExportError(f"{path}: export version {document.get('version')!r} is not supported")
+    records = document.get("records")
+    if not isinstance(records, list):
+        raise ExportError(f"{path}: 'records' is missing")
+    if records_checksum(records) != document.get("records_sha256"):
+        raise ExportError(f"{path}: checksum mismatch; the file is damaged or was edited")
+    return document
