@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow, Step
 from ui import i18n
 from ui.header import Header
 from ui.icons import icon
+from ui.lockdown import KeyGuard
 from ui.metrics import Metrics
 from ui.screens.base import Screen
 from ui.screens.choose import ChooseScreen
@@ -25,11 +26,16 @@ from ui.screens.reasons import ReasonsScreen
 from ui.screens.still_there import StillThereOverlay
 from ui.screens.thanks import ErrorScreen, ThanksScreen
 from ui.screens.welcome import WelcomeScreen
+from ui.staff.admin import AdminPanel
+from ui.staff.pin_screen import PinScreen
+from ui.staff.services import StaffServices
+from ui.tasks import Tasks
 from ui.theme import DEMO_THEME, Theme, high_contrast, style_sheet
 
 log = logging.getLogger("ui.app")
 
 TICK_MS = 250
+STAFF_IDLE_S = 120
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
@@ -39,14 +45,29 @@ ACTIVITY_EVENTS = (
 
 
 class KioskWindow(QMainWindow):
-    def __init__(self, flow: Flow, theme: Theme = DEMO_THEME) -> None:
+    setup_requested = Signal()
+    """Staff asked for the setup wizard (or opened the staff screens with no PIN set)."""
+
+    def __init__(
+        self, flow: Flow, theme: Theme = DEMO_THEME, staff: StaffServices | None = None
+    ) -> None:
         super().__init__()
         self.flow = flow
         self.base_theme = theme
+        self.staff = staff
+        self.allow_close = False
+        self.sticky_page: QWidget | None = None
+        """A staff page that does not time out (the first-run setup)."""
+        """Only the staff panel's "Exit" sets this; citizens cannot close the kiosk."""
         self.setWindowTitle("Ukukavshiri")
         self._language = ""
         self._look: tuple[object, ...] = ()
+        self._staff_activity = 0.0
+        self.tasks = Tasks(self)
+        self.pages = QStackedWidget()
         central = QWidget()
+        self.citizen_page = central
+        self.pages.addWidget(central)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -54,7 +75,7 @@ class KioskWindow(QMainWindow):
         self.stack = QStackedWidget()
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.pages)
         self.screens: dict[Step, Screen] = {
             Step.WELCOME: WelcomeScreen(flow),
             Step.CHOOSE: ChooseScreen(flow),
@@ -67,12 +88,25 @@ class KioskWindow(QMainWindow):
         for screen in self.screens.values():
             self.stack.addWidget(screen)
         self.overlay = StillThereOverlay(flow, central)
+        self.pin_screen: PinScreen | None = None
+        self.admin: AdminPanel | None = None
+        if staff is not None:
+            self.pin_screen = PinScreen(staff.pin)
+            self.pin_screen.unlocked.connect(self.open_admin)
+            self.pin_screen.cancelled.connect(self.close_staff)
+            self.pages.addWidget(self.pin_screen)
+        welcome = self.screens[Step.WELCOME]
+        assert isinstance(welcome, WelcomeScreen)
+        welcome.staff_requested.connect(self.open_staff)
         flow.subscribe(self.render)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(flow.tick)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
-        QApplication.instance().installEventFilter(self)
+        self.key_guard = KeyGuard(self.citizens_at_screen, self)
+        app = QApplication.instance()
+        app.installEventFilter(self)
+        app.installEventFilter(self.key_guard)
         self.render()
 
     # -- look ---------------------------------------------------------------------------------
@@ -129,18 +163,90 @@ class KioskWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY_EVENTS:
             self.flow.touch()
+            self._staff_activity = self.flow.clock()
         return False
 
+    # -- staff -------------------------------------------------------------------------------
+
+    def citizens_at_screen(self) -> bool:
+        return self.pages.currentWidget() is self.citizen_page
+
+    def open_staff(self) -> None:
+        """The hidden gesture on Welcome: ask for the PIN (or set the kiosk up if none)."""
+        if self.pin_screen is None or self.flow.step is not Step.WELCOME:
+            return
+        assert self.staff is not None
+        if not self.staff.pin.is_set():
+            self.setup_requested.emit()
+            return
+        self.pin_screen.reset()
+        self._staff_activity = self.flow.clock()
+        self.pages.setCurrentWidget(self.pin_screen)
+
+    def open_admin(self) -> None:
+        assert self.staff is not None
+        self.staff.store.audit("admin opened")
+        self._drop_admin()
+        self.admin = AdminPanel(self.staff, self.tasks)
+        self.admin.leave.connect(self.close_staff)
+        self.admin.rerun_setup.connect(self.setup_requested)
+        self.pages.addWidget(self.admin)
+        self.pages.setCurrentWidget(self.admin)
+        self._staff_activity = self.flow.clock()
+
+    def show_staff_page(self, page: QWidget) -> None:
+        """Show a staff page (the setup wizard) in place of the citizen screens."""
+        self._drop_admin()
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+        self._staff_activity = self.flow.clock()
+
+    def close_staff(self) -> None:
+        if self.admin is not None:
+            assert self.staff is not None
+            self.staff.store.audit("admin closed")
+        self.pages.setCurrentWidget(self.citizen_page)
+        self._drop_admin()
+        if self.flow.step is Step.WELCOME:  # the next citizen meets the (new) default language
+            self.flow.language = self.flow.config.default_language
+        self.render()
+
+    def _drop_admin(self) -> None:
+        if self.admin is not None:
+            self.pages.removeWidget(self.admin)
+            self.admin.deleteLater()
+            self.admin = None
+
+    def _tick(self) -> None:
+        self.flow.tick()
+        idle = self.flow.clock() - self._staff_activity
+        sticky = self.sticky_page is not None and self.pages.currentWidget() is self.sticky_page
+        if not self.citizens_at_screen() and not sticky and idle >= STAFF_IDLE_S:
+            log.info("staff screens left idle; back to the kiosk")
+            self.close_staff()
+
+    def set_theme(self, theme: Theme) -> None:
+        self.base_theme = theme
+        self._look = ()
+        self._apply_look()
+        self.render()
+
     def shutdown(self) -> None:
-        """Stop timers and the global event filter (the app may outlive this window in tests)."""
+        """Stop timers and the global event filters (the app may outlive this window in tests)."""
         self.timer.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+            app.removeEventFilter(self.key_guard)
+        self.tasks.shutdown()
 
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Citizens cannot close the kiosk; only "Exit" in the staff panel allows it."""
+        if not self.allow_close:
+            event.ignore()
+            return
         self.shutdown()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
 
 
 def show_kiosk(window: KioskWindow, windowed: bool) -> None:

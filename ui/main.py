@@ -11,14 +11,12 @@ import platformdirs
 
 from kiosk import __version__
 from kiosk.catalog import Catalog, CatalogError, demo_catalog, load_catalog
-from kiosk.flow import Flow, FlowConfig
 from kiosk.settings import Settings, SettingsError, load_settings
 from kiosk.storage import StorageError
 
 log = logging.getLogger("ui.main")
 
 CATALOG_FILE = "catalog.json"
-DB_FILE = "kiosk.db"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,23 +56,6 @@ def choose_catalog(args: argparse.Namespace) -> Catalog:
     return demo_catalog()
 
 
-def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
-    center = settings.center_id or (catalog.centers[0].id if catalog.centers else "default")
-    return FlowConfig(
-        center_id=center,
-        services=list(settings.services),
-        default_language=settings.default_language,
-        idle_timeout_s=settings.idle_timeout_s,
-        still_there_s=settings.still_there_s,
-        thanks_s=settings.thanks_s,
-        ask_comment=settings.ask_comment,
-        comment_max_len=settings.comment_max_len,
-        cooldown_s=settings.cooldown_s,
-        burst_count=settings.burst_count,
-        burst_window_s=settings.burst_window_s,
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -83,22 +64,22 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(args.data_dir / "kiosk.log")],
     )
+    from ui.lockdown import ScreensaverInhibitor
     from ui.theme import ThemeError, load_theme
 
     try:
         catalog = choose_catalog(args)
-        settings = load_settings(args.data_dir) or Settings()
-        theme = load_theme(args.theme or settings.theme)
+        settings = load_settings(args.data_dir)
+        theme = load_theme(args.theme or (settings or Settings()).theme)
     except (CatalogError, SettingsError, ThemeError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.writer import RecordWriter
-    from ui.app import KioskWindow, show_kiosk
-    from ui.bridge import QtSaver
+    from ui.app import show_kiosk
     from ui.fonts import FAMILIES, load_fonts
+    from ui.kiosk_app import KioskApp
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Ukukavshiri")
@@ -107,15 +88,19 @@ def main(argv: list[str] | None = None) -> int:
     font.setFamilies(FAMILIES)
     app.setFont(font)
     try:
-        writer = RecordWriter(args.data_dir / DB_FILE)
+        kiosk = KioskApp(args.data_dir, catalog, settings)
     except StorageError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 3
-    saver = QtSaver(writer)
-    flow = Flow(catalog, flow_config(settings, catalog), saver)
-    window = KioskWindow(flow, theme)
-    show_kiosk(window, args.windowed)
+    if args.theme:
+        kiosk.window.set_theme(theme)
+    if kiosk.first_run and not args.demo:
+        kiosk.show_wizard()
+    inhibitor = ScreensaverInhibitor()
+    if not args.windowed:
+        inhibitor.inhibit()
+    show_kiosk(kiosk.window, args.windowed)
     code = app.exec()
-    window.shutdown()
-    writer.close()
+    inhibitor.release()
+    kiosk.close()
     return code

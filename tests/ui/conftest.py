@@ -119,6 +119,7 @@ def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
 
     yield make
     for kiosk in made:
+        kiosk.window.allow_close = True
         kiosk.window.shutdown()
         kiosk.writer.close()
     i18n.set_language(i18n.DEFAULT_LANGUAGE)

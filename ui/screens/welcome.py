@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QMouseEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -12,12 +12,17 @@ from ui.i18n import _
 from ui.screens.base import Screen, label
 from ui.theme import Theme
 
+STAFF_HOLD_S = 3.0
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
 
 
 class WelcomeScreen(Screen):
+    staff_requested = Signal()
+    """The logo was held for :data:`STAFF_HOLD_S` seconds."""
+
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
+        self._pressed: tuple[QPointF, float] | None = None
         self._municipality: Text | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 40, 40, 40)
@@ -66,6 +71,19 @@ class WelcomeScreen(Screen):
         self._municipality = theme.municipality
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """A tap anywhere on Welcome starts, not only on the button."""
-        self.flow.start()
+        self._pressed = (event.position(), self.flow.clock())
         event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """A tap anywhere starts; holding the logo for three seconds is the staff's way in."""
+        event.accept()
+        if self._pressed is None:
+            return
+        (start, since), self._pressed = self._pressed, None
+        held = self.flow.clock() - since
+        moved = (event.position() - start).manhattanLength()
+        on_logo = self.logo.isVisible() and self.logo.geometry().contains(start.toPoint())
+        if on_logo and held >= STAFF_HOLD_S and moved <= 40:
+            self.staff_requested.emit()
+        else:
+            self.flow.start()

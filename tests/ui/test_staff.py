@@ -1,0 +1,293 @@
+"""Staff using the real kiosk: the hidden gesture, the PIN, every admin action, lockdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from kiosk.export import read_export
+from kiosk.flow import Step
+from kiosk.settings import Settings, load_settings
+from kiosk.storage import Store
+from tests.ui.conftest import touch_tap
+from ui.i18n import _
+from ui.kiosk_app import KioskApp
+
+PIN = "482913"
+
+
+class StaffKiosk:
+    def __init__(self, app: KioskApp, qtbot, clock) -> None:
+        self.app = app
+        self.window = app.window
+        self.qtbot = qtbot
+        self.clock = clock
+
+    def visible(self, name: str) -> QWidget:
+        found = [
+            w
+            for w in self.window.findChildren(QWidget)
+            if w.accessibleName() == name and w.isVisible()
+        ]
+        assert found, f"no visible control named {name!r}"
+        return found[0]
+
+    def tap(self, name: str) -> None:
+        widget = self.visible(name)
+        from tests.ui.conftest import Kiosk
+
+        Kiosk.scroll_to(widget)
+        self.clock.advance(0.7)
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+    def hold_logo(self, seconds: float) -> None:
+        welcome = self.window.screens[Step.WELCOME]
+        point = welcome.logo.geometry().center()
+        self.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=point)
+        self.clock.advance(seconds)
+        self.qtbot.mouseRelease(welcome, Qt.MouseButton.LeftButton, pos=point)
+
+    def type_pin(self, pin: str) -> None:
+        for digit in pin:
+            self.tap(digit)
+        self.tap("OK")
+
+    def page(self) -> QWidget:
+        return self.window.pages.currentWidget()
+
+    def texts(self) -> str:
+        return "\n".join(w.text() for w in self.page().findChildren(QLabel) if w.isVisible())
+
+    def enter_admin(self) -> None:
+        self.hold_logo(3.2)
+        assert self.page() is self.window.pin_screen
+        self.type_pin(PIN)
+        assert self.page() is self.window.admin
+
+
+@pytest.fixture
+def usb(tmp_path) -> Path:
+    folder = tmp_path / "usb-stick"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path, clock, catalog, usb):
+    made: list[KioskApp] = []
+
+    def make(settings: Settings | None = None, pin: bool = True, size=(1280, 800), **kw):
+        data_dir = tmp_path / "data"
+        data_dir.mkdir(exist_ok=True)
+        app = KioskApp(
+            data_dir,
+            catalog,
+            settings,
+            clock=clock,
+            wall_clock=clock.utc,
+            pin_clock=clock,
+            export_folders=lambda: [usb],
+            **kw,
+        )
+        if pin:
+            app.staff.pin.set_pin(PIN, PIN)
+        qtbot.addWidget(app.window)
+        app.window.resize(*size)
+        with qtbot.waitExposed(app.window):
+            app.window.show()
+        made.append(app)
+        return StaffKiosk(app, qtbot, clock)
+
+    yield make
+    for app in made:
+        app.close()
+    from ui import i18n
+
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+def test_holding_the_logo_three_seconds_asks_for_the_pin(make_app):
+    kiosk = make_app(Settings())
+    kiosk.hold_logo(1.0)
+    assert kiosk.app.flow.step is Step.CHOOSE  # a short press is a citizen's tap
+    kiosk.tap("უკან")
+    kiosk.hold_logo(3.0)
+    assert kiosk.page() is kiosk.window.pin_screen
+    kiosk.tap(_("Cancel"))
+    assert kiosk.window.citizens_at_screen()
+
+
+def test_wrong_pins_lock_out_then_the_right_one_opens_the_panel(make_app):
+    kiosk = make_app(Settings())
+    kiosk.hold_logo(3.5)
+    for _attempt in range(3):
+        kiosk.type_pin("000000")
+    message = kiosk.window.pin_screen.message.text()
+    assert "30" in message
+    kiosk.type_pin(PIN)
+    assert kiosk.page() is kiosk.window.pin_screen  # still locked
+    kiosk.clock.advance(30)
+    kiosk.type_pin(PIN)
+    assert kiosk.page() is kiosk.window.admin
+    actions = [a for _at, a, _detail in kiosk.app.store.audit_log()]
+    assert "admin opened" in actions
+
+
+def test_the_panel_shows_sync_state_and_statistics(make_app):
+    kiosk = make_app(Settings())
+    flow = kiosk.app.flow
+    for score in (2, 5):
+        kiosk.clock.advance(3)
+        flow.start()
+        kiosk.clock.advance(1)
+        flow.choose("homeless-shelter")
+        kiosk.clock.advance(1)
+        flow.rate(score)
+        kiosk.qtbot.waitUntil(lambda: flow.step is Step.COMMENT)
+        kiosk.clock.advance(1)
+        flow.skip()
+        kiosk.clock.advance(6)
+        flow.tick()
+    kiosk.clock.advance(3)
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    assert "2" in admin.sync_text.text()
+    kiosk.qtbot.waitUntil(lambda: "3.50" in admin.stats_text.text())
+    assert "უსახლკარო" in admin.stats_text.text()
+    assert kiosk.app.store.device_id in admin.device_text.text()
+
+
+def test_settings_changes_apply_at_once_and_are_audited(make_app, tmp_path):
+    kiosk = make_app(Settings(idle_timeout_s=30))
+    kiosk.enter_admin()
+    kiosk.tap("English")
+    kiosk.tap(kiosk.window.admin.theme_buttons["seaside"].accessibleName())
+    kiosk.tap(_("Longer idle time"))
+    saved = load_settings(tmp_path / "data")
+    assert saved.default_language == "en"
+    assert saved.theme == "seaside"
+    assert saved.idle_timeout_s == 40
+    assert kiosk.app.flow.config.idle_timeout_s == 40
+    kiosk.tap(_("Back to the kiosk"))
+    assert kiosk.app.flow.language == "en"
+    assert "#00695C" in kiosk.window.styleSheet()
+    details = [d for _at, a, d in kiosk.app.store.audit_log() if a == "settings"]
+    assert details == ["default_language=en", "theme=seaside", "idle_timeout_s=40"]
+
+
+def test_choosing_and_ordering_services(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    admin._show_services()
+    editor = admin.services_page
+    for service_id in list(editor.order):
+        if service_id not in ("free-canteen", "civic-budget"):
+            editor._toggle(service_id)
+    index = editor.order.index("civic-budget")
+    kiosk.tap(_("Move up: {name}").format(name=editor.names["civic-budget"].get("ka")))
+    assert editor.order.index("civic-budget") == index - 1
+    for _step in range(len(editor.order)):
+        position = editor.order.index("civic-budget")
+        if position == 0:
+            break
+        editor._move(position, -1)
+    editor._save()
+    assert kiosk.app.settings.services == ["civic-budget", "free-canteen"]
+    assert [s.id for s in kiosk.app.flow.services()] == ["civic-budget", "free-canteen"]
+
+
+def test_changing_the_pin(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    kiosk.window.admin._show_change_pin()
+    kiosk.type_pin("135792")
+    kiosk.type_pin("135792")
+    assert kiosk.page() is kiosk.window.admin
+    assert kiosk.app.staff.pin.check("135792").ok
+
+
+def test_export_to_a_usb_stick(make_app, usb):
+    kiosk = make_app(Settings())
+    with Store(kiosk.app.store.path) as store:
+        from kiosk.storage import Draft
+
+        store.append(
+            Draft(
+                kind="rating",
+                rating_uuid=None,
+                center_id="c",
+                service_id="free-canteen",
+                catalog_version="2026.1",
+                language="ka",
+                score=3,
+            )
+        )
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    target = admin.export_box.itemAt(0).widget()
+    kiosk.qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    kiosk.qtbot.waitUntil(lambda: str(usb) in admin.export_text.text())
+    (exported,) = usb.iterdir()
+    assert len(read_export(exported)["records"]) == 1
+    assert any(a == "export" for _at, a, _detail in kiosk.app.store.audit_log())
+
+
+def test_touch_test_marks_where_taps_land(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    kiosk.window.admin._show_touch_test()
+    canvas = kiosk.window.admin.touch_test.canvas
+    kiosk.qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 120))
+    touch_tap(canvas)
+    assert len(canvas.points) == 2
+    assert canvas.points[0].toPoint() == QPoint(100, 120)
+    kiosk.tap(_("Finish touch test"))
+    assert kiosk.window.admin.pages.currentWidget() is kiosk.window.admin.main
+
+
+def test_the_panel_leaves_by_itself_when_idle(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    kiosk.clock.advance(119)
+    kiosk.window._tick()
+    assert kiosk.page() is kiosk.window.admin
+    kiosk.clock.advance(1)
+    kiosk.window._tick()
+    assert kiosk.window.citizens_at_screen()
+    assert kiosk.window.admin is None
+
+
+def test_citizens_cannot_close_or_leave(make_app):
+    kiosk = make_app(Settings())
+    window = kiosk.window
+    assert not window.close()
+    assert window.isVisible()
+    for key, modifiers in [
+        (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_Tab, Qt.KeyboardModifier.AltModifier),
+    ]:
+        event = QKeyEvent(QKeyEvent.Type.KeyPress, key, modifiers)
+        assert window.key_guard.eventFilter(window, event) is True
+    plain = QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier)
+    assert window.key_guard.eventFilter(window, plain) is False
+    QApplication.sendEvent(
+        window, QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
+    )
+    assert window.isVisible()
+
+
+def test_exit_only_from_the_panel(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    assert kiosk.window.key_guard.locked() is False  # staff get their keys back
+    kiosk.tap(_("Exit the kiosk to the desktop"))
+    kiosk.qtbot.waitUntil(lambda: not kiosk.window.isVisible())
+    assert "exit to desktop" in [action for _at, action, _detail in kiosk.app.store.audit_log()]

@@ -1,0 +1,223 @@
+"""The whole kiosk put together: storage, the citizen flow, the window, staff screens and the
+background sync, wired so that each part stays ignorant of the others."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import fields, replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
+
+from kiosk.catalog import Catalog, CatalogError, load_catalog
+from kiosk.flow import Flow, FlowConfig
+from kiosk.pin import PinGuard
+from kiosk.settings import Settings, SettingsError, save_settings
+from kiosk.storage import Store, utc_now
+from kiosk.writer import RecordWriter
+from ui.app import KioskWindow
+from ui.bridge import QtSaver
+from ui.staff.services import StaffServices, removable_media
+from ui.staff.wizard import Enroller, SetupWizard, default_enroller
+from ui.theme import DEMO_THEME, Theme, ThemeError, load_theme
+
+log = logging.getLogger("ui.kiosk_app")
+
+DB_FILE = "kiosk.db"
+CATALOG_FILE = "catalog.json"
+
+
+def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
+    center = settings.center_id or (catalog.centers[0].id if catalog.centers else "default")
+    return FlowConfig(
+        center_id=center,
+        services=list(settings.services),
+        default_language=settings.default_language,
+        idle_timeout_s=settings.idle_timeout_s,
+        still_there_s=settings.still_there_s,
+        thanks_s=settings.thanks_s,
+        ask_comment=settings.ask_comment,
+        comment_max_len=settings.comment_max_len,
+        cooldown_s=settings.cooldown_s,
+        burst_count=settings.burst_count,
+        burst_window_s=settings.burst_window_s,
+    )
+
+
+def theme_or_demo(name: str) -> Theme:
+    try:
+        return load_theme(name)
+    except ThemeError as exc:
+        log.error("%s; using the demo theme", exc)
+        return DEMO_THEME
+
+
+class KioskApp(QObject):
+    status_arrived = Signal(object)
+
+    def __init__(
+        self,
+        data_dir: Path,
+        catalog: Catalog,
+        settings: Settings | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utc_now,
+        pin_clock: Callable[[], float] = time.time,
+        enroller: Enroller = default_enroller,
+        export_folders: Callable[[], list[Path]] = removable_media,
+        sync_options: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.first_run = settings is None
+        self.settings = settings or Settings()
+        self.enroller = enroller
+        self.sync_options = sync_options or {}
+        db_path = self.data_dir / DB_FILE
+        self.writer = RecordWriter(db_path, clock=wall_clock)
+        self.store = Store(db_path, clock=wall_clock)
+        self.flow = Flow(
+            catalog, flow_config(self.settings, catalog), QtSaver(self.writer), clock=clock
+        )
+        self.staff = StaffServices(
+            data_dir=self.data_dir,
+            store=self.store,
+            catalog=self.current_catalog,
+            settings=self.current_settings,
+            apply_settings=self.apply_settings,
+            pin=PinGuard(self.store, clock=pin_clock),
+            sync_now=self.sync_now,
+            sync_status=self.sync_status,
+            export_folders=export_folders,
+            exit_app=self.exit,
+        )
+        self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
+        self.window.setup_requested.connect(partial(self.show_wizard, True))
+        self.wizard: SetupWizard | None = None
+        self.sync = None
+        self.status_arrived.connect(self._status)
+        self.start_sync()
+
+    # -- state for the staff screens ------------------------------------------------------
+
+    def current_catalog(self) -> Catalog:
+        return self.flow.catalog
+
+    def current_settings(self) -> Settings:
+        return self.settings
+
+    def apply_settings(self, settings: Settings, description: str) -> None:
+        """Save, audit and apply a settings change at once."""
+        try:
+            save_settings(self.data_dir, settings)
+        except (SettingsError, OSError) as exc:
+            log.error("settings not saved: %s", exc)
+            raise
+        self.store.audit("settings", description)
+        old_theme = self.settings.theme
+        self.settings = settings
+        config = flow_config(settings, self.flow.catalog)
+        for f in fields(FlowConfig):
+            setattr(self.flow.config, f.name, getattr(config, f.name))
+        if settings.theme != old_theme:
+            self.window.set_theme(theme_or_demo(settings.theme))
+        self.window.render()
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def show_wizard(self, can_cancel: bool = False) -> None:
+        self._drop_wizard()
+        self.wizard = SetupWizard(self.staff, self.window.tasks, self.enroller, can_cancel)
+        self.wizard.finished.connect(self._setup_finished)
+        self.wizard.cancelled.connect(self._setup_cancelled)
+        self.window.sticky_page = self.wizard if self.first_run else None
+        self.window.show_staff_page(self.wizard)
+
+    def _setup_finished(self, settings: Settings) -> None:
+        self.apply_settings(settings, "setup completed")
+        self.first_run = False
+        self._drop_wizard()
+        self.window.close_staff()
+        self.restart_sync()
+
+    def _setup_cancelled(self) -> None:
+        self._drop_wizard()
+        self.window.close_staff()
+
+    def _drop_wizard(self) -> None:
+        if self.wizard is not None:
+            self.window.pages.removeWidget(self.wizard)
+            self.wizard.deleteLater()
+            self.wizard = None
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def enrolled(self) -> bool:
+        from sync.keys import KioskFiles
+
+        return KioskFiles(self.data_dir).enrollment() is not None
+
+    def start_sync(self) -> None:
+        if self.sync is not None or not self.enrolled():
+            return
+        from sync.job import BackgroundSync
+
+        self.sync = BackgroundSync(
+            self.data_dir, on_status=self.status_arrived.emit, **self.sync_options
+        )
+        self.sync.start()
+
+    def restart_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
+        self.start_sync()
+
+    def sync_now(self) -> None:
+        if self.sync is None:
+            self.start_sync()
+        if self.sync is not None:
+            self.sync.sync_now()
+
+    def sync_status(self) -> object | None:
+        from sync.job import read_status
+
+        return read_status(self.data_dir)
+
+    def _status(self, status: object) -> None:
+        """On the GUI thread: swap in a newer catalog between citizens."""
+        version = getattr(status, "catalog_version", None)
+        if version and version != self.flow.catalog.version:
+            path = self.data_dir / CATALOG_FILE
+            try:
+                self.flow.set_catalog(load_catalog(path))
+                log.info("catalog %s will be shown from the next citizen on", version)
+            except CatalogError as exc:
+                log.error("the new catalog could not be used: %s", exc)
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def exit(self) -> None:
+        self.store.audit("exit to desktop")
+        self.window.allow_close = True
+        self.window.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop(timeout=10)
+        self.window.allow_close = True
+        self.window.shutdown()
+        self.writer.close()
+        self.store.close()
+
+
+__all__ = ["KioskApp", "flow_config", "replace"]

@@ -1,0 +1,531 @@
+"""The staff panel: sync state, statistics, quarantined records, settings, export, touch test
+and exit. Entered from Welcome by holding the logo and typing the PIN; it leaves by itself
+after two idle minutes so it is never left open for the next citizen."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk import __version__
+from kiosk.export import ExportError, write_export
+from kiosk.pin import PinError
+from kiosk.stats import Statistics, statistics
+from kiosk.storage import Store
+from ui.i18n import N_, _
+from ui.screens.base import label
+from ui.staff.pin_pad import PinPad
+from ui.staff.services import StaffServices
+from ui.staff.touch_test import TouchTest
+from ui.tasks import Tasks
+from ui.widgets.swipe import make_swipeable
+
+log = logging.getLogger("ui.staff.admin")
+
+IDLE_LIMIT_S = 120
+
+SYNC_STATES = {
+    "never": N_("Not synced yet."),
+    "syncing": N_("Syncing now."),
+    "ok": N_("Synced."),
+    "retrying": N_("Could not sync; it will try again by itself."),
+    "stopped": N_("The server refused this kiosk. Enroll it again."),
+    "not_enrolled": N_(
+        "Not connected to a server (offline only). Use Export to deliver ratings."
+    ),
+    "error": N_("Sync needs attention."),
+}
+
+
+def button(text: str, object_name: str = "secondary") -> QPushButton:
+    widget = QPushButton(text)
+    widget.setObjectName(object_name)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setAccessibleName(text)
+    return widget
+
+
+def card(title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(20, 16, 20, 16)
+    heading = label("categoryTitle")
+    heading.setText(title)
+    layout.addWidget(heading)
+    return frame, layout
+
+
+class AdminPanel(QWidget):
+    """Built afresh each time staff come in, so every text is in the current language."""
+
+    leave = Signal()
+    rerun_setup = Signal()
+
+    def __init__(self, services: StaffServices, tasks: Tasks, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.services = services
+        self.tasks = tasks
+        self.setObjectName("screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.pages = QStackedWidget()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+        self.main = self._main_page()
+        self.pages.addWidget(self.main)
+        self.touch_test = TouchTest()
+        self.touch_test.done.connect(self.show_main)
+        self.pages.addWidget(self.touch_test)
+        self.services_page: QWidget | None = None
+        self.pin_page: QWidget | None = None
+        self.refresh()
+
+    # -- main page ---------------------------------------------------------------------------
+
+    def _main_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(16, 12, 16, 12)
+        top = QHBoxLayout()
+        title = label("title")
+        title.setText(_("Staff panel"))
+        back = button(_("Back to the kiosk"), "primary")
+        back.clicked.connect(self.leave)
+        top.addWidget(title, 1)
+        top.addWidget(back)
+        layout.addLayout(top)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("scrollBody")
+        column = QVBoxLayout(body)
+        column.setSpacing(16)
+
+        frame, box = card(_("Connection and sync"))
+        self.sync_text = label("subtitle")
+        self.sync_button = button(_("Sync now"), "primary")
+        self.sync_button.clicked.connect(self._sync_now)
+        self.sync_button.setEnabled(self.services.sync_now is not None)
+        box.addWidget(self.sync_text)
+        box.addWidget(self.sync_button)
+        column.addWidget(frame)
+
+        frame, box = card(_("Statistics"))
+        self.stats_text = label("subtitle")
+        box.addWidget(self.stats_text)
+        column.addWidget(frame)
+
+        frame, box = card(_("Set aside by the server"))
+        self.quarantine_text = label("subtitle")
+        box.addWidget(self.quarantine_text)
+        column.addWidget(frame)
+
+        frame, box = card(_("Settings"))
+        self.settings_text = label("subtitle")
+        box.addWidget(self.settings_text)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.language_buttons = {}
+        for column_index, (code, name) in enumerate((("ka", "ქართული"), ("en", "English"))):
+            choice = button(name)
+            choice.setCheckable(True)
+            choice.clicked.connect(partial(self._set_language, code))
+            self.language_buttons[code] = choice
+            grid.addWidget(choice, 0, column_index)
+        shorter = button(_("Shorter idle time"))
+        shorter.clicked.connect(partial(self._change_idle, -10))
+        longer = button(_("Longer idle time"))
+        longer.clicked.connect(partial(self._change_idle, 10))
+        grid.addWidget(shorter, 1, 0)
+        grid.addWidget(longer, 1, 1)
+        self.theme_buttons = {}
+        for index, theme in enumerate(self.services.themes):
+            choice = button(_("Theme: {name}").format(name=theme))
+            choice.setCheckable(True)
+            choice.clicked.connect(partial(self._set_theme, theme))
+            self.theme_buttons[theme] = choice
+            grid.addWidget(choice, 2 + index // 2, index % 2)
+        row = 3 + len(self.services.themes) // 2
+        services = button(_("Programs and services shown"))
+        services.clicked.connect(self._show_services)
+        change_pin = button(_("Change PIN"))
+        change_pin.clicked.connect(self._show_change_pin)
+        setup = button(_("Run setup again (re-enroll)"))
+        setup.clicked.connect(self.rerun_setup)
+        grid.addWidget(services, row, 0)
+        grid.addWidget(change_pin, row, 1)
+        grid.addWidget(setup, row + 1, 0, 1, 2)
+        box.addLayout(grid)
+        column.addWidget(frame)
+
+        frame, box = card(_("Export ratings"))
+        self.export_text = label("subtitle")
+        box.addWidget(self.export_text)
+        self.export_box = QVBoxLayout()
+        box.addLayout(self.export_box)
+        column.addWidget(frame)
+
+        frame, box = card(_("This kiosk"))
+        self.device_text = label("subtitle")
+        self.device_text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        touch = button(_("Touch test"))
+        touch.clicked.connect(self._show_touch_test)
+        leave_app = button(_("Exit the kiosk to the desktop"))
+        leave_app.clicked.connect(self.services.exit_app)
+        box.addWidget(self.device_text)
+        box.addWidget(touch)
+        box.addWidget(leave_app)
+        column.addWidget(frame)
+        column.addStretch(1)
+
+        scroll.setWidget(body)
+        self.swipe = make_swipeable(scroll)
+        self.swipe.watch(body)
+        layout.addWidget(scroll, 1)
+        return page
+
+    # -- showing state -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read everything; the slow parts (statistics, quarantine) on a worker."""
+        self._show_sync()
+        self._show_settings()
+        self._show_export_targets()
+        catalog = self.services.catalog()
+        self.device_text.setText(
+            "\n".join(
+                [
+                    _("Device id: {id}").format(id=self.services.store.device_id),
+                    _("App version: {v}").format(v=__version__),
+                    _("Catalog version: {v}").format(v=catalog.version),
+                    _("Data folder: {path}").format(path=self.services.data_dir),
+                ]
+            )
+        )
+        self.stats_text.setText(_("Counting…"))
+        path = self.services.store.path
+        now_local = self.services.store.clock().astimezone().replace(tzinfo=None)
+        self.tasks.run(partial(_read_statistics, path, now_local), self._show_statistics)
+
+    def _show_sync(self) -> None:
+        status = self.services.sync_status() if self.services.sync_status else None
+        store = self.services.store
+        pending = store.pending_count()
+        oldest = store.oldest_pending_at()
+        lines = []
+        if status is not None:
+            state = getattr(status, "state", "never")
+            lines.append(_(SYNC_STATES.get(state, state)))
+            if getattr(status, "server_url", None):
+                lines.append(_("Server: {url}").format(url=status.server_url))
+            lines.append(
+                _("Last successful sync: {at}").format(
+                    at=getattr(status, "last_success_at", None) or _("never")
+                )
+            )
+            if getattr(status, "last_error", None):
+                lines.append(_("Last problem: {error}").format(error=status.last_error))
+        lines.append(_("Waiting to be sent: {n}").format(n=pending))
+        if oldest:
+            lines.append(_("Oldest waiting since: {at}").format(at=oldest))
+        self.sync_text.setText("\n".join(lines))
+
+    def _show_statistics(self, result: object) -> None:
+        if isinstance(result, Exception):
+            self.stats_text.setText(_("Statistics could not be read: {error}").format(error=result))
+            return
+        stats, quarantined = result  # type: ignore[misc]
+        assert isinstance(stats, Statistics)
+        catalog = self.services.catalog()
+        names = {s.id: s.name for s in catalog.services}
+        language = self._language()
+
+        def summary(title: str, part) -> list[str]:
+            mean = f"{part.mean:.2f}" if part.mean is not None else "—"
+            spread = "  ".join(f"{score}★ {part.scores.get(score, 0)}" for score in range(1, 6))
+            return [
+                _("{title}: {n} ratings, average {mean}").format(
+                    title=title, n=part.count, mean=mean
+                ),
+                spread,
+            ]
+
+        lines = summary(_("Today"), stats.today) + summary(_("This month"), stats.month)
+        for service_id, count in stats.month.per_service.most_common():
+            name = names[service_id].get(language) if service_id in names else service_id
+            lines.append(f"• {name}: {count}")
+        lines.append(
+            _("Flagged as bursts (counted apart): today {today}, this month {month}").format(
+                today=stats.burst_today, month=stats.burst_month
+            )
+        )
+        self.stats_text.setText("\n".join(lines))
+        if quarantined:
+            self.quarantine_text.setText(
+                "\n".join(
+                    f"#{seq} {service}: {reason}" for seq, service, reason in quarantined[:20]
+                )
+            )
+        else:
+            self.quarantine_text.setText(_("None."))
+
+    def _show_settings(self) -> None:
+        settings = self.services.settings()
+        for code, choice in self.language_buttons.items():
+            choice.setChecked(settings.default_language == code)
+        for theme, choice in self.theme_buttons.items():
+            choice.setChecked(settings.theme == theme)
+        shown = len(settings.services) or len(self.services.catalog().services)
+        self.settings_text.setText(
+            "\n".join(
+                [
+                    _("Idle time before 'Still there?': {n} s").format(n=settings.idle_timeout_s),
+                    _("Programs and services shown: {n}").format(n=shown),
+                ]
+            )
+        )
+
+    def _show_export_targets(self) -> None:
+        while self.export_box.count():
+            item = self.export_box.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        folders = self.services.export_folders()
+        if not folders:
+            self.export_text.setText(_("Insert a USB stick to export ratings."))
+        else:
+            self.export_text.setText(_("Ratings not yet sent to the server can be saved to:"))
+        for folder in folders:
+            target = button(_("Export to {folder}").format(folder=folder))
+            target.clicked.connect(partial(self._export, folder))
+            self.export_box.addWidget(target)
+
+    def _language(self) -> str:
+        from ui.i18n import language
+
+        return language()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _sync_now(self) -> None:
+        if self.services.sync_now:
+            self.services.sync_now()
+            self.sync_text.setText(_("Syncing now."))
+
+    def _update(self, description: str, **changes: object) -> None:
+        settings = replace(self.services.settings(), **changes)
+        self.services.apply_settings(settings, description)
+        self._show_settings()
+
+    def _set_language(self, code: str) -> None:
+        self._update(f"default_language={code}", default_language=code)
+
+    def _change_idle(self, delta: int) -> None:
+        current = self.services.settings().idle_timeout_s
+        value = max(10, min(600, current + delta))
+        self._update(f"idle_timeout_s={value}", idle_timeout_s=value)
+
+    def _set_theme(self, theme: str) -> None:
+        self._update(f"theme={theme}", theme=theme)
+
+    def _export(self, folder: Path) -> None:
+        self.export_text.setText(_("Exporting…"))
+        store_path = self.services.store.path
+        center = self.services.settings().center_id
+        self.tasks.run(partial(_export_to, store_path, folder, center), self._exported)
+
+    def _exported(self, result: object) -> None:
+        if isinstance(result, ExportError | OSError):
+            self.export_text.setText(_("Export failed: {error}").format(error=result))
+            return
+        if isinstance(result, Exception):
+            raise result
+        path, count = result  # type: ignore[misc]
+        self.services.store.audit("export", f"{count} records to {path}")
+        self.export_text.setText(
+            _("Saved {n} ratings to {path}. Take the file to city hall.").format(n=count, path=path)
+        )
+
+    # -- sub-pages --------------------------------------------------------------------------
+
+    def show_main(self) -> None:
+        self.pages.setCurrentWidget(self.main)
+        self.refresh()
+
+    def _show_touch_test(self) -> None:
+        self.touch_test.reset()
+        self.pages.setCurrentWidget(self.touch_test)
+
+    def _show_services(self) -> None:
+        page = ServicesEditor(self.services, self._services_saved)
+        self._replace_page("services_page", page)
+
+    def _services_saved(self, chosen: list[str] | None) -> None:
+        if chosen is not None:
+            self._update("services=" + ",".join(chosen), services=chosen)
+        self.show_main()
+
+    def _show_change_pin(self) -> None:
+        page = ChangePin(self.services, self._pin_done)
+        self._replace_page("pin_page", page)
+
+    def _pin_done(self) -> None:
+        self.show_main()
+
+    def _replace_page(self, attribute: str, page: QWidget) -> None:
+        old = getattr(self, attribute)
+        if old is not None:
+            self.pages.removeWidget(old)
+            old.deleteLater()
+        setattr(self, attribute, page)
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+
+
+def _read_statistics(
+    path: Path, now_local: datetime
+) -> tuple[Statistics, list[tuple[int, str, str]]]:
+    with Store(path) as store:
+        records = store.records("kind = 'rating'")
+        quarantined = [(r.seq, r.service_id, why) for r, why in store.quarantined()]
+    return statistics(records, now_local), quarantined
+
+
+def _export_to(path: Path, folder: Path, center: str) -> tuple[Path, int]:
+    with Store(path) as store:
+        result = write_export(store, folder, center)
+    return result.path, result.count
+
+
+class ServicesEditor(QWidget):
+    """Choose which programs and services this kiosk offers, and in what order."""
+
+    def __init__(self, services: StaffServices, done, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.done = done
+        catalog = services.catalog()
+        settings = services.settings()
+        chosen = settings.services or [s.id for s in catalog.services]
+        self.order = list(chosen) + [s.id for s in catalog.services if s.id not in chosen]
+        self.enabled = set(chosen)
+        self.names = {s.id: s.name for s in catalog.services}
+        self.language = services.settings().default_language
+        from ui.i18n import language
+
+        self.language = language()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        title = label("title")
+        title.setText(_("Programs and services shown"))
+        layout.addWidget(title)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(8)
+        layout.addLayout(self.grid)
+        layout.addStretch(1)
+        self.message = label("subtitle")
+        layout.addWidget(self.message)
+        row = QHBoxLayout()
+        cancel = button(_("Cancel"))
+        cancel.clicked.connect(partial(done, None))
+        save = button(_("Save"), "primary")
+        save.clicked.connect(self._save)
+        row.addWidget(cancel, 1)
+        row.addWidget(save, 2)
+        layout.addLayout(row)
+        self._build()
+
+    def _build(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for index, service_id in enumerate(self.order):
+            name = self.names[service_id].get(self.language)
+            toggle = button(name)
+            toggle.setCheckable(True)
+            toggle.setChecked(service_id in self.enabled)
+            toggle.clicked.connect(partial(self._toggle, service_id))
+            up = button("▲")
+            up.setAccessibleName(_("Move up: {name}").format(name=name))
+            up.clicked.connect(partial(self._move, index, -1))
+            down = button("▼")
+            down.setAccessibleName(_("Move down: {name}").format(name=name))
+            down.clicked.connect(partial(self._move, index, 1))
+            self.grid.addWidget(toggle, index, 0)
+            self.grid.addWidget(up, index, 1)
+            self.grid.addWidget(down, index, 2)
+        self.grid.setColumnStretch(0, 1)
+
+    def _toggle(self, service_id: str) -> None:
+        self.enabled ^= {service_id}
+
+    def _move(self, index: int, step: int) -> None:
+        target = index + step
+        if 0 <= target < len(self.order):
+            self.order[index], self.order[target] = self.order[target], self.order[index]
+            self._build()
+
+    def _save(self) -> None:
+        chosen = [s for s in self.order if s in self.enabled]
+        if not chosen:
+            self.message.setText(_("Choose at least one program or service."))
+            return
+        self.done(chosen)
+
+
+class ChangePin(QWidget):
+    """New PIN, typed twice."""
+
+    def __init__(self, services: StaffServices, done, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.done = done
+        self.first: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 24, 40, 24)
+        self.title = label("title", center=True)
+        self.message = label("subtitle", center=True)
+        self.pad = PinPad()
+        self.pad.submitted.connect(self._entered)
+        cancel = button(_("Cancel"))
+        cancel.clicked.connect(done)
+        layout.addWidget(self.title)
+        layout.addWidget(self.message)
+        layout.addWidget(self.pad, 1, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(cancel)
+        self.title.setText(_("New PIN"))
+        self.message.setText(_("Type a new PIN of at least 6 digits."))
+
+    def _entered(self, pin: str) -> None:
+        if self.first is None:
+            self.first = pin
+            self.title.setText(_("New PIN again"))
+            self.message.setText(_("Type the same PIN once more."))
+            return
+        first, self.first = self.first, None
+        try:
+            self.services.pin.set_pin(first, pin)
+        except PinError as exc:
+            self.title.setText(_("New PIN"))
+            self.message.setText(_(str(exc)))
+            return
+        self.services.store.audit("pin changed")
+        self.done()

@@ -1,0 +1,43 @@
+"""What the staff screens need from the rest of the app, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.catalog import Catalog
+from kiosk.pin import PinGuard
+from kiosk.settings import Settings
+from kiosk.storage import Store
+
+
+def removable_media() -> list[Path]:
+    """Mounted USB sticks and cards where a desktop mounts them (Debian, Ubuntu, Fedora)."""
+    found: list[Path] = []
+    for root in (Path("/media"), Path("/run/media")):
+        if not root.is_dir():
+            continue
+        for user_dir in root.iterdir():
+            try:
+                found.extend(p for p in user_dir.iterdir() if p.is_dir())
+            except OSError:
+                continue
+    return sorted(found)
+
+
+@dataclass
+class StaffServices:
+    data_dir: Path
+    store: Store
+    """A connection for the GUI thread: PIN, audit log and small reads only."""
+    catalog: Callable[[], Catalog]
+    settings: Callable[[], Settings]
+    apply_settings: Callable[[Settings, str], None]
+    """Save, record in the audit log (with the given description) and apply at once."""
+    pin: PinGuard
+    sync_now: Callable[[], None] | None = None
+    sync_status: Callable[[], object] | None = None
+    export_folders: Callable[[], list[Path]] = field(default=removable_media)
+    exit_app: Callable[[], None] = field(default=lambda: None)
+    themes: tuple[str, ...] = ("demo", "seaside")

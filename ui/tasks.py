@@ -1,0 +1,48 @@
+"""Slow work (disk, network) off the GUI thread, with the result delivered back on it.
+
+The worker never touches a widget: ``done`` runs on the GUI thread, carried there by a queued
+signal, with either the function's result or the exception it raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger("ui.tasks")
+
+
+class Tasks(QObject):
+    delivered = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None, workers: int = 2) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ui-task")
+        self.delivered.connect(self._deliver)
+        self.pending = 0
+
+    def run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> Future[Any]:
+        """Run ``work()`` on a worker; call ``done(result_or_exception)`` on this thread."""
+        self.pending += 1
+        future = self._pool.submit(work)
+        future.add_done_callback(partial(self._finished, done))
+        return future
+
+    def _finished(self, done: Callable[[Any], None], future: Future[Any]) -> None:
+        error = future.exception()
+        self.delivered.emit(done, error if error is not None else future.result())
+
+    def _deliver(self, done: Callable[[Any], None], result: Any) -> None:
+        self.pending -= 1
+        try:
+            done(result)
+        except Exception:
+            log.exception("a background task's result could not be shown")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
