@@ -1,0 +1,166 @@
+"""Reading request bodies within limits, and checking the kiosk's request signature.
+
+The order matters: the size is checked from ``Content-Length`` before anything is read, the
+body is read with a cap, the signature is verified over the bytes exactly as sent, and only
+then is a gzip body inflated (with a cap again), so an unauthenticated client can neither make
+the server buffer a huge body nor inflate a gzip bomb.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, select, update
+
+from server.db import kiosks, utc_now
+from server.errors import ApiError
+from sync.protocol import (
+    HEADER_DEVICE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    MAX_BODY_BYTES,
+    MAX_CLOCK_SKEW_S,
+    BodyTooLarge,
+    gunzip_limited,
+    signing_message,
+    verify,
+)
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+log = logging.getLogger("server.auth")
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    """An enrolled kiosk, as authenticated for one request."""
+
+    id: int
+    name: str
+    center_id: str
+    device_id: str
+    public_key: str
+
+
+def too_large(what: str) -> ApiError:
+    return ApiError(
+        413, "too_large", f"The {what} is larger than the server accepts ({MAX_BODY_BYTES} bytes)."
+    )
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, refused with 413 before reading when it announces more than ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            length = int(declared)
+        except ValueError:
+            raise ApiError(400, "malformed", "Content-Length is not a number.") from None
+        if length > limit:
+            raise too_large("request body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large("request body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_body(request: Request, raw: bytes) -> bytes:
+    """Undo ``Content-Encoding`` (gzip or identity) without inflating past the limit."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding != "gzip":
+        raise ApiError(
+            415, "unsupported_media_type", f"Content-Encoding {encoding!r} is not supported."
+        )
+    try:
+        return gunzip_limited(raw, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise too_large("decompressed request body") from None
+    except (OSError, EOFError, zlib.error):
+        raise ApiError(400, "malformed", "The body is not valid gzip.") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """A JSON object from UTF-8 bytes; NaN and Infinity are refused like any other bad JSON."""
+    try:
+        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, "malformed", f"The body is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    return value
+
+
+def path_with_query(request: Request) -> str:
+    """The request target exactly as the kiosk sent and signed it."""
+    raw_path = request.scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else request.scope["path"]
+    query = request.scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+def authenticate(
+    engine: Engine, method: str, path: str, headers: dict[str, str], body: bytes
+) -> Kiosk:
+    """The kiosk that signed this request, or a 401 ``ApiError`` saying why not."""
+    device_id = headers.get(HEADER_DEVICE.lower(), "").strip()
+    if not device_id:
+        raise ApiError(401, "unknown_device", f"The {HEADER_DEVICE} header is missing.")
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(
+                kiosks.c.id,
+                kiosks.c.name,
+                kiosks.c.center_id,
+                kiosks.c.status,
+                kiosks.c.public_key,
+            ).where(kiosks.c.device_id == device_id)
+        ).first()
+        if row is None:
+            raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
+        if row.status == "revoked":
+            raise ApiError(401, "revoked", "This kiosk was revoked by the server's staff.")
+        if row.status != "active" or not row.public_key:
+            raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
+        try:
+            timestamp = int(headers.get(HEADER_TIMESTAMP.lower(), ""))
+        except ValueError:
+            raise ApiError(
+                401, "bad_signature", f"The {HEADER_TIMESTAMP} header must be unix seconds."
+            ) from None
+        signature = headers.get(HEADER_SIGNATURE.lower(), "")
+        message = signing_message(method, path, timestamp, body)
+        if not signature or not verify(row.public_key, message, signature):
+            raise ApiError(401, "bad_signature", "The request signature does not verify.")
+        server_time = int(time.time())
+        if abs(server_time - timestamp) > MAX_CLOCK_SKEW_S:
+            raise ApiError(
+                401,
+                "clock_skew",
+                f"The kiosk clock is {timestamp - server_time:+d} s off the server's; "
+                f"at most {MAX_CLOCK_SKEW_S} s is accepted.",
+                extra={"server_time": server_time},
+            )
+        conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(last_seen_at=utc_now()))
+    return Kiosk(
+        id=row.id,
+        name=row.name,
+        center_id=row.center_id,
+        device_id=device_id,
+        public_key=row.public_key,
+    )

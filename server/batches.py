@@ -1,0 +1,401 @@
+"""Receiving a batch of records: judge each record, store it once, and track each kiosk's chain.
+
+Nothing lost, nothing counted twice:
+- Each record is inserted with ``ON CONFLICT DO NOTHING`` against the UNIQUE constraints
+  (``uuid``; ``(device_id, seq)``); when nothing was inserted the stored row is compared, so an
+  identical record is a ``duplicate`` (a success for the kiosk) and a different one a
+  ``conflict``. A stored record is never overwritten.
+- Refused records go to ``rejected_records`` with the reason and their raw JSON, for staff; a
+  fingerprint keeps a replayed batch from adding them twice.
+- The kiosk's row is locked for the whole batch, so two batches of one kiosk (or one batch sent
+  twice at once) are judged one after the other; the constraints hold even without the lock.
+- The answer is built only after the transaction commits.
+
+The chain: a kiosk's seqs start at 1 and are consecutive. ``high_water_mark`` is the largest N
+such that every seq 1..N was received, stored or set aside as rejected (a rejected record is
+never sent again, so it must not hold the mark back). ``missing`` lists the gaps below the
+highest seq received. A link is checked whenever both neighbours are stored; a broken one is
+kept in ``chain_breaks`` and makes ``intact`` false.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, exists, func, select, union, update
+from sqlalchemy.engine import Connection
+
+from kiosk.records import GENESIS_HASH, record_hash
+from server.auth import Kiosk
+from server.catalogs import service_ids_for
+from server.db import (
+    batches,
+    chain_breaks,
+    chains,
+    insert_ignore,
+    insert_new,
+    kiosks,
+    records,
+    rejected_records,
+    utc_now,
+)
+from server.errors import ApiError
+from server.models import (
+    BatchEnvelope,
+    BatchResponse,
+    ChainState,
+    RecordIn,
+    RecordResult,
+    SyncStateResponse,
+    first_error,
+)
+from sync.protocol import (
+    DUPLICATE,
+    MAX_BATCH_RECORDS,
+    REASON_BAD_HASH,
+    REASON_CONFLICT,
+    REASON_MALFORMED,
+    REASON_SCORE_RANGE,
+    REASON_UNKNOWN_SERVICE,
+    REASON_WRONG_DEVICE,
+    REJECTED,
+    STORED,
+    head_message,
+    verify,
+)
+
+log = logging.getLogger("server.batches")
+
+
+def parse_envelope(
+    body: dict[str, Any], kiosk: Kiosk, idempotency_key: str | None
+) -> BatchEnvelope:
+    """The batch envelope, or a whole-batch 400/413 ``ApiError``."""
+    records_value = body.get("records")
+    if isinstance(records_value, list) and len(records_value) > MAX_BATCH_RECORDS:
+        raise ApiError(413, "too_large", f"A batch may hold at most {MAX_BATCH_RECORDS} records.")
+    try:
+        envelope = BatchEnvelope.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(400, "malformed", f"The batch is malformed: {first_error(exc)}") from None
+    if envelope.device_id != kiosk.device_id:
+        raise ApiError(400, "malformed", "The batch device_id is not the signing device.")
+    if idempotency_key is not None and idempotency_key != envelope.batch_id:
+        raise ApiError(400, "malformed", "The Idempotency-Key header must equal batch_id.")
+    message = head_message(kiosk.device_id, envelope.head.seq, envelope.head.hash)
+    if not verify(kiosk.public_key, message, envelope.head_signature):
+        raise ApiError(400, "bad_head_signature", "The head signature does not verify.")
+    return envelope
+
+
+@dataclass
+class _Outcome:
+    uuid: str | None
+    status: str
+    reason: str | None = None
+    message: str | None = None
+
+
+def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> BatchResponse:
+    """Judge and store every record of the batch in one transaction; answer after commit."""
+    now = utc_now()
+    with engine.begin() as conn:
+        conn.execute(select(kiosks.c.id).where(kiosks.c.id == kiosk.id).with_for_update())
+        services = service_ids_for(conn, kiosk.center_id)
+        outcomes = [
+            _receive_record(conn, kiosk, raw, services, envelope.batch_id, now)
+            for raw in envelope.records
+        ]
+        high_water_mark, missing = _advance_chain(conn, kiosk, now)
+        intact = not _has_breaks(conn, kiosk.device_id)
+        _note_batch(conn, kiosk, envelope, outcomes, now)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in (STORED, DUPLICATE, REJECTED)}
+    log.info(
+        "batch %s from %s: %d stored, %d duplicate, %d rejected; mark %d",
+        envelope.batch_id,
+        kiosk.name,
+        counts[STORED],
+        counts[DUPLICATE],
+        counts[REJECTED],
+        high_water_mark,
+    )
+    return BatchResponse(
+        batch_id=envelope.batch_id,
+        results=[
+            RecordResult(uuid=o.uuid, status=o.status, reason=o.reason, message=o.message)
+            for o in outcomes
+        ],
+        high_water_mark=high_water_mark,
+        chain=ChainState(intact=intact, missing=missing),
+    )
+
+
+def _receive_record(
+    conn: Connection,
+    kiosk: Kiosk,
+    raw: Any,
+    services: frozenset[str] | None,
+    batch_id: str,
+    now: datetime,
+) -> _Outcome:
+    uuid_hint = raw.get("uuid") if isinstance(raw, dict) else None
+    uuid_hint = uuid_hint if isinstance(uuid_hint, str) and uuid_hint.isprintable() else None
+
+    def reject(reason: str, message: str) -> _Outcome:
+        _keep_rejected(conn, kiosk, raw, batch_id, reason, message, now)
+        return _Outcome(uuid_hint, REJECTED, reason, message)
+
+    try:
+        record = RecordIn.model_validate(raw)
+    except ValidationError as exc:
+        return reject(REASON_MALFORMED, f"The record is malformed: {first_error(exc)}")
+    if record.device_id != kiosk.device_id:
+        return reject(REASON_WRONG_DEVICE, "The record names another device than the sender.")
+    data = record.model_dump()
+    if record_hash(data) != record.hash:
+        return reject(REASON_BAD_HASH, "The record hash does not match its content.")
+    problem = _policy_problem(record, services)
+    if problem is not None:
+        # A record stored before a catalog change is still a duplicate when it comes again.
+        if _stored_hash(conn, record.uuid) == record.hash:
+            return _Outcome(record.uuid, DUPLICATE)
+        return reject(*problem)
+    inserted = insert_new(
+        conn,
+        records,
+        uuid=record.uuid,
+        device_id=record.device_id,
+        seq=record.seq,
+        kind=record.kind,
+        rating_uuid=record.rating_uuid,
+        center_id=record.center_id,
+        service_id=record.service_id,
+        catalog_version=record.catalog_version,
+        score=record.score,
+        reasons=json.dumps(record.reasons, ensure_ascii=False),
+        comment=record.comment,
+        language=record.language,
+        created_at=record.created_at,
+        utc_offset_min=record.utc_offset_min,
+        flags=json.dumps(record.flags, ensure_ascii=False),
+        prev_hash=record.prev_hash,
+        hash=record.hash,
+        kiosk_id=kiosk.id,
+        batch_id=batch_id,
+        received_at=now,
+    )
+    if inserted:
+        _check_links(conn, record.device_id, record.seq, record.prev_hash, record.hash, now)
+        return _Outcome(record.uuid, STORED)
+    stored = _stored_hash(conn, record.uuid)
+    if stored == record.hash:
+        return _Outcome(record.uuid, DUPLICATE)
+    if stored is not None:
+        return reject(REASON_CONFLICT, "A different record with this uuid is already stored.")
+    return reject(
+        REASON_CONFLICT,
+        f"Another record is already stored as seq {record.seq} of this device.",
+    )
+
+
+def _policy_problem(record: RecordIn, services: frozenset[str] | None) -> tuple[str, str] | None:
+    if record.kind == "rating":
+        if record.score is None or not 1 <= record.score <= 5:
+            return REASON_SCORE_RANGE, "A rating's score must be 1 to 5."
+    elif record.score is not None:
+        return REASON_SCORE_RANGE, f"A {record.kind} record carries no score."
+    if services is not None and record.service_id not in services:
+        return (
+            REASON_UNKNOWN_SERVICE,
+            f"Service {record.service_id!r} is not in this center's catalog.",
+        )
+    return None
+
+
+def _stored_hash(conn: Connection, record_uuid: str) -> str | None:
+    return conn.execute(select(records.c.hash).where(records.c.uuid == record_uuid)).scalar()
+
+
+def _keep_rejected(
+    conn: Connection,
+    kiosk: Kiosk,
+    raw: Any,
+    batch_id: str,
+    reason: str,
+    message: str,
+    now: datetime,
+) -> None:
+    raw_json = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    try:
+        raw_json.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: keep them as \u escapes
+        raw_json = json.dumps(raw, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    fingerprint = hashlib.sha256(f"{reason}\n{raw_json}".encode()).hexdigest()
+    seq = None
+    uuid_value = None
+    if isinstance(raw, dict):
+        candidate = raw.get("seq")
+        if raw.get("device_id") == kiosk.device_id and type(candidate) is int and candidate >= 1:
+            seq = candidate
+        candidate_uuid = raw.get("uuid")
+        if isinstance(candidate_uuid, str) and candidate_uuid.isprintable():
+            uuid_value = candidate_uuid[:200]
+    conn.execute(
+        insert_ignore(rejected_records, conn.dialect.name).values(
+            kiosk_id=kiosk.id,
+            device_id=kiosk.device_id,
+            batch_id=batch_id,
+            uuid=uuid_value,
+            seq=seq,
+            reason=reason,
+            message=message,
+            raw=raw_json,
+            fingerprint=fingerprint,
+            received_at=now,
+        )
+    )
+
+
+def _check_links(
+    conn: Connection, device_id: str, seq: int, prev_hash: str, own_hash: str, now: datetime
+) -> None:
+    """Compare the new record's links with whichever neighbours are stored."""
+    if seq == 1:
+        if prev_hash != GENESIS_HASH:
+            _note_break(conn, device_id, 1, GENESIS_HASH, prev_hash, now)
+    else:
+        before = conn.execute(
+            select(records.c.hash).where(records.c.device_id == device_id, records.c.seq == seq - 1)
+        ).scalar()
+        if before is not None and before != prev_hash:
+            _note_break(conn, device_id, seq, before, prev_hash, now)
+    after = conn.execute(
+        select(records.c.prev_hash).where(
+            records.c.device_id == device_id, records.c.seq == seq + 1
+        )
+    ).scalar()
+    if after is not None and after != own_hash:
+        _note_break(conn, device_id, seq + 1, own_hash, after, now)
+
+
+def _note_break(
+    conn: Connection, device_id: str, seq: int, expected: str, actual: str, now: datetime
+) -> None:
+    log.warning("chain of %s broken at seq %d", device_id, seq)
+    conn.execute(
+        insert_ignore(chain_breaks, conn.dialect.name).values(
+            device_id=device_id,
+            seq=seq,
+            expected_prev_hash=expected,
+            actual_prev_hash=actual,
+            detected_at=now,
+        )
+    )
+
+
+def _has_breaks(conn: Connection, device_id: str) -> bool:
+    return bool(
+        conn.execute(select(exists().where(chain_breaks.c.device_id == device_id))).scalar()
+    )
+
+
+def _received_above(conn: Connection, device_id: str, mark: int) -> list[int]:
+    """Every seq above ``mark`` received from the device, stored or rejected, ascending."""
+    stored = select(records.c.seq.label("seq")).where(
+        records.c.device_id == device_id, records.c.seq > mark
+    )
+    refused = select(rejected_records.c.seq.label("seq")).where(
+        rejected_records.c.device_id == device_id,
+        rejected_records.c.seq.is_not(None),
+        rejected_records.c.seq > mark,
+    )
+    both = union(stored, refused).subquery()
+    return [int(s) for s in conn.execute(select(both.c.seq).order_by(both.c.seq)).scalars()]
+
+
+def _gaps(mark: int, above: list[int]) -> tuple[int, list[tuple[int, int]]]:
+    """(new high-water mark, gaps below the highest seq) from the seqs received above ``mark``."""
+    missing: list[tuple[int, int]] = []
+    expected = mark + 1
+    for seq in above:
+        if seq > expected:
+            missing.append((expected, seq - 1))
+        expected = max(expected, seq + 1)
+    new_mark = missing[0][0] - 1 if missing else (above[-1] if above else mark)
+    return max(mark, new_mark), missing
+
+
+def _advance_chain(
+    conn: Connection, kiosk: Kiosk, now: datetime
+) -> tuple[int, list[tuple[int, int]]]:
+    conn.execute(
+        insert_ignore(chains, conn.dialect.name).values(
+            device_id=kiosk.device_id, kiosk_id=kiosk.id, high_water_mark=0, max_seq=0,
+            updated_at=now,
+        )
+    )  # fmt: skip
+    row = conn.execute(
+        select(chains.c.high_water_mark, chains.c.max_seq).where(
+            chains.c.device_id == kiosk.device_id
+        )
+    ).one()
+    above = _received_above(conn, kiosk.device_id, row.high_water_mark)
+    mark, missing = _gaps(row.high_water_mark, above)
+    max_seq = max(row.max_seq, above[-1] if above else 0)
+    conn.execute(
+        update(chains)
+        .where(chains.c.device_id == kiosk.device_id)
+        .values(high_water_mark=mark, max_seq=max_seq, kiosk_id=kiosk.id, updated_at=now)
+    )
+    return mark, missing
+
+
+def sync_state(engine: Engine, kiosk: Kiosk, server_time: int) -> SyncStateResponse:
+    with engine.connect() as conn:
+        conn.execution_options(read_only=True)
+        mark = conn.execute(
+            select(func.coalesce(func.max(chains.c.high_water_mark), 0)).where(
+                chains.c.device_id == kiosk.device_id
+            )
+        ).scalar_one()
+        _mark, missing = _gaps(int(mark), _received_above(conn, kiosk.device_id, int(mark)))
+    return SyncStateResponse(high_water_mark=int(mark), server_time=server_time, missing=missing)
+
+
+def _note_batch(
+    conn: Connection,
+    kiosk: Kiosk,
+    envelope: BatchEnvelope,
+    outcomes: list[_Outcome],
+    now: datetime,
+) -> None:
+    """Keep the batch for audit; a replay only bumps its counter, never the counts."""
+    inserted = insert_new(
+        conn,
+        batches,
+        device_id=kiosk.device_id,
+        batch_id=envelope.batch_id,
+        kiosk_id=kiosk.id,
+        received_at=now,
+        last_received_at=now,
+        times_received=1,
+        record_count=len(outcomes),
+        stored=sum(1 for o in outcomes if o.status == STORED),
+        duplicate=sum(1 for o in outcomes if o.status == DUPLICATE),
+        rejected=sum(1 for o in outcomes if o.status == REJECTED),
+        head_seq=envelope.head.seq,
+        head_hash=envelope.head.hash,
+        head_signature=envelope.head_signature,
+    )
+    if not inserted:
+        conn.execute(
+            update(batches)
+            .where(batches.c.device_id == kiosk.device_id, batches.c.batch_id == envelope.batch_id)
+            .values(times_received=batches.c.times_received + 1, last_received_at=now)
+        )

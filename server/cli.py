@@ -1,0 +1,325 @@
+"""``kiosk-server``: set up the database, run the API, and manage centers, kiosks and catalogs.
+
+Every command takes ``--db URL`` (default: ``$UKUK_SERVER_DB`` or
+``sqlite:///ukukavshiri-server.db``). Mistakes print one plain ``error:`` line and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from server import __version__
+from server.db import (
+    DEFAULT_DB_URL,
+    ENV_DB_URL,
+    SCHEMA_VERSION,
+    DatabaseError,
+    check_schema,
+    make_engine,
+    migrate,
+)
+from server.enrollment import (
+    DEFAULT_CODE_LIFETIME,
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    AdminError,
+    IssuedCode,
+    RateLimit,
+)
+
+log = logging.getLogger("server.cli")
+
+
+class CliError(Exception):
+    """A user mistake or an unusable environment, reported without a traceback."""
+
+
+def _positive_port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError("a port is 1-65535")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("seconds must not be negative")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "use an ISO 8601 time, e.g. 2025-03-01T12:00:00Z"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL,
+        metavar="URL",
+        help=f"database URL (default: ${ENV_DB_URL} or {DEFAULT_DB_URL}); "
+        "PostgreSQL as postgresql+psycopg://user:password@host/dbname",
+    )
+    parser = argparse.ArgumentParser(
+        prog="kiosk-server", description="Ukukavshiri reference municipal server."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser(
+        "init-db", parents=[common], help="create the database schema or migrate it"
+    )
+
+    serve = commands.add_parser("serve", parents=[common], help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=_positive_port, default=8080, help="port to listen on")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--enroll-max-failures", type=_positive_int, default=MAX_FAILURES, metavar="N",
+        help=f"wrong enrollment codes allowed per address in the window (default {MAX_FAILURES})",
+    )  # fmt: skip
+    serve.add_argument(
+        "--enroll-window", type=_positive_int, default=int(FAILURE_WINDOW.total_seconds()),
+        metavar="SECONDS", help="the window for --enroll-max-failures (default 600)",
+    )  # fmt: skip
+
+    center = commands.add_parser("add-center", parents=[common], help="add a service center")
+    center.add_argument("id", metavar="ID", help="short id, e.g. tbilisi-vake")
+    center.add_argument("--name-ka", required=True, help="name in Georgian")
+    center.add_argument("--name-en", required=True, help="name in English")
+
+    lifetime = int(DEFAULT_CODE_LIFETIME.total_seconds())
+    add = commands.add_parser(
+        "add-kiosk", parents=[common], help="add kiosks and print their one-time enrollment codes"
+    )
+    add.add_argument("names", metavar="NAME", nargs="+", help="one or more kiosk names")
+    add.add_argument("--center", required=True, metavar="ID")
+    add.add_argument(
+        "--expires-in", type=_seconds, default=lifetime, metavar="SECONDS",
+        help=f"how long the code stays valid (default {lifetime})",
+    )  # fmt: skip
+
+    reenroll = commands.add_parser(
+        "reenroll-kiosk", parents=[common],
+        help="new enrollment code for an existing kiosk (its key is replaced on use)",
+    )  # fmt: skip
+    reenroll.add_argument("name", metavar="NAME")
+    reenroll.add_argument("--expires-in", type=_seconds, default=lifetime, metavar="SECONDS")
+
+    revoke = commands.add_parser(
+        "revoke-kiosk", parents=[common], help="refuse all further requests of a kiosk"
+    )
+    revoke.add_argument("name", metavar="NAME")
+
+    catalog = commands.add_parser(
+        "load-catalog", parents=[common], help="store a catalog JSON for a center or as default"
+    )
+    catalog.add_argument("file", metavar="FILE", type=Path)
+    catalog.add_argument(
+        "--center", metavar="ID", help="the center it is for (default: every center without one)"
+    )
+
+    listing = commands.add_parser(
+        "kiosks", parents=[common], help="list kiosks with their state and warning flags"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.add_argument(
+        "--as-of", type=_moment, metavar="TIME", help="judge the flags as of this time (UTC)"
+    )
+
+    export = commands.add_parser("export", parents=[common], help="export all ratings as CSV")
+    export.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here (UTF-8 with BOM) instead of stdout"
+    )
+    return parser
+
+
+_ENGINES: list[Engine] = []
+
+
+def _engine(url: str, *, migrated: bool = True) -> Engine:
+    engine = make_engine(url)
+    _ENGINES.append(engine)
+    if migrated:
+        check_schema(engine)
+    return engine
+
+
+def _print_code(issued: IssuedCode, action: str) -> None:
+    print(f"Kiosk {issued.kiosk_name!r} {action} (center {issued.center_id}).")
+    print(f"Enrollment code: {issued.code}")
+    print(
+        f"Valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC, once. Type it on the kiosk's "
+        "enrollment screen."
+    )
+
+
+def _cmd_init_db(args: argparse.Namespace) -> None:
+    applied = migrate(_engine(args.db, migrated=False))
+    if applied:
+        print(f"Database ready at schema version {SCHEMA_VERSION} (applied {applied}).")
+    else:
+        print(f"Database already at schema version {SCHEMA_VERSION}.")
+
+
+def _cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    engine = _engine(args.db)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    limit = RateLimit(args.enroll_max_failures, timedelta(seconds=args.enroll_window))
+    uvicorn.run(create_app(engine, limit), host=args.host, port=args.port, log_level=args.log_level)
+
+
+def _cmd_add_center(args: argparse.Namespace) -> None:
+    from server.enrollment import add_center
+
+    add_center(_engine(args.db), args.id, args.name_ka, args.name_en)
+    print(f"Center {args.id!r} added.")
+
+
+def _cmd_add_kiosk(args: argparse.Namespace) -> None:
+    from server.enrollment import add_kiosks
+
+    lifetime = timedelta(seconds=args.expires_in)
+    for issued in add_kiosks(_engine(args.db), args.names, args.center, lifetime):
+        _print_code(issued, "added")
+
+
+def _cmd_reenroll(args: argparse.Namespace) -> None:
+    from server.enrollment import reenroll_kiosk
+
+    issued = reenroll_kiosk(_engine(args.db), args.name, timedelta(seconds=args.expires_in))
+    _print_code(issued, "can be enrolled again")
+
+
+def _cmd_revoke(args: argparse.Namespace) -> None:
+    from server.enrollment import revoke_kiosk
+
+    revoke_kiosk(_engine(args.db), args.name)
+    print(f"Kiosk {args.name!r} revoked; its requests are refused from now on.")
+
+
+def _cmd_load_catalog(args: argparse.Namespace) -> None:
+    from server.catalogs import store_catalog
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    catalog = store_catalog(_engine(args.db), data, args.center)
+    scope = f"center {args.center!r}" if args.center else "every center without its own"
+    print(f"Catalog version {catalog.version or '(none)'} loaded for {scope}.")
+
+
+def _format_time(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+def _cmd_kiosks(args: argparse.Namespace) -> None:
+    from server.kiosks import list_kiosks
+
+    rows = list_kiosks(_engine(args.db), args.as_of)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+        return
+    table = [["NAME", "CENTER", "DEVICE ID", "STATUS", "LAST SEEN (UTC)", "PENDING", "FLAGS"]]
+    for row in rows:
+        table.append(
+            [
+                row.name,
+                row.center_id,
+                row.device_id or "-",
+                row.status,
+                _format_time(row.last_seen_at),
+                "-" if row.pending_count is None else str(row.pending_count),
+                ",".join(row.flags) or "-",
+            ]
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    if not rows:
+        print("(no kiosks yet; add one with add-kiosk)")
+
+
+def _cmd_export(args: argparse.Namespace) -> None:
+    from server.export import write_csv
+
+    engine = _engine(args.db)
+    if args.output is None:
+        write_csv(engine, sys.stdout)
+        return
+    try:
+        with args.output.open("w", encoding="utf-8-sig", newline="") as out:
+            count = write_csv(engine, out)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"{count} ratings written to {args.output}.", file=sys.stderr)
+
+
+COMMANDS = {
+    "init-db": _cmd_init_db,
+    "serve": _cmd_serve,
+    "add-center": _cmd_add_center,
+    "add-kiosk": _cmd_add_kiosk,
+    "reenroll-kiosk": _cmd_reenroll,
+    "revoke-kiosk": _cmd_revoke,
+    "load-catalog": _cmd_load_catalog,
+    "kiosks": _cmd_kiosks,
+    "export": _cmd_export,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (CliError, AdminError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        original = getattr(exc, "orig", None) or exc
+        print(f"error: database failure: {str(original).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for engine in _ENGINES:
+            engine.dispose()
+        _ENGINES.clear()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

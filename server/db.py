@@ -1,0 +1,394 @@
+"""The server database: schema, versioned migrations and engine set-up for SQLite and PostgreSQL.
+
+Why this shape:
+- SQLAlchemy Core tables shared by both backends; timestamps are timezone-aware UTC everywhere
+  (``timestamptz`` on PostgreSQL, ISO text on SQLite) through :class:`UtcDateTime`.
+- Explicit migrations: ``schema_migrations`` holds the applied versions and :data:`MIGRATIONS`
+  the ordered steps. A released step never changes; a schema change is a new step that alters
+  the tables, together with the matching change to the tables below (``tests/server/test_db.py``
+  checks that the migrated database and these tables agree).
+- Deduplication relies on UNIQUE constraints (``records.uuid``, ``(device_id, seq)``), never on
+  check-then-insert, so racing requests cannot store a record twice.
+- On SQLite every transaction starts with ``BEGIN IMMEDIATE``: writers queue on the busy
+  timeout instead of failing when two read-then-write transactions meet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("server.db")
+
+DEFAULT_DB_URL = "sqlite:///ukukavshiri-server.db"
+ENV_DB_URL = "UKUK_SERVER_DB"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite drops the zone; we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# An integer primary key that is BIGINT on PostgreSQL and the rowid alias on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", Text, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+centers = Table(
+    "centers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name_ka", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("center_id", String(64), ForeignKey("centers.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | active | revoked
+    Column("device_id", String(64), unique=True),
+    Column("public_key", Text),
+    Column("app_version", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("enrolled_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("last_seen_at", UtcDateTime),
+    Column("last_heartbeat", Text),  # JSON of the last heartbeat body
+    Column("last_heartbeat_at", UtcDateTime),
+)
+
+enrollment_codes = Table(
+    "enrollment_codes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("used_by_device", String(64)),
+    Column("cancelled_at", UtcDateTime),
+)
+
+enroll_failures = Table(
+    "enroll_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("client_ip", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("enroll_failures_ip_at", "client_ip", "at"),
+)
+
+catalogs = Table(
+    "catalogs",
+    metadata,
+    # A center id, or DEFAULT_CATALOG_SCOPE for the catalog of centers without their own.
+    Column("scope", String(64), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("version", Text),
+    Column("loaded_at", UtcDateTime, nullable=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    Column("device_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("rating_uuid", String(64), nullable=False),
+    Column("center_id", Text, nullable=False),
+    Column("service_id", Text, nullable=False),
+    Column("catalog_version", Text, nullable=False),
+    Column("score", Integer),
+    Column("reasons", Text, nullable=False),  # JSON list
+    Column("comment", Text),
+    Column("language", Text, nullable=False),
+    Column("created_at", Text, nullable=False),  # as the device wrote it (hashed)
+    Column("utc_offset_min", Integer, nullable=False),
+    Column("flags", Text, nullable=False),  # JSON list
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("batch_id", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("device_id", "seq", name="records_device_seq"),
+    Index("records_rating_uuid", "rating_uuid"),
+)
+
+rejected_records = Table(
+    "rejected_records",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("device_id", String(64), nullable=False),  # the sender
+    Column("batch_id", Text, nullable=False),
+    Column("uuid", Text),
+    # Set only when the record names the sender as its device; counts for the chain coverage.
+    Column("seq", BigInteger),
+    Column("reason", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("device_id", "fingerprint", name="rejected_device_fingerprint"),
+    Index("rejected_device_seq", "device_id", "seq"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False),
+    Column("batch_id", String(128), nullable=False),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("last_received_at", UtcDateTime, nullable=False),
+    Column("times_received", Integer, nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+    Column("duplicate", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("head_signature", Text, nullable=False),
+    UniqueConstraint("device_id", "batch_id", name="batches_device_batch"),
+)
+
+chains = Table(
+    "chains",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("high_water_mark", BigInteger, nullable=False),
+    Column("max_seq", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+chain_breaks = Table(
+    "chain_breaks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False),
+    # The link into ``seq`` is broken: its prev_hash is not the stored hash of seq - 1.
+    Column("seq", BigInteger, nullable=False),
+    Column("expected_prev_hash", String(64), nullable=False),
+    Column("actual_prev_hash", String(64), nullable=False),
+    Column("detected_at", UtcDateTime, nullable=False),
+    UniqueConstraint("device_id", "seq", name="chain_breaks_device_seq"),
+)
+
+DEFAULT_CATALOG_SCOPE = "*"
+
+
+# -- migrations -------------------------------------------------------------------------------
+
+V1_TABLES = (
+    centers,
+    kiosks,
+    enrollment_codes,
+    enroll_failures,
+    catalogs,
+    records,
+    rejected_records,
+    batches,
+    chains,
+    chain_breaks,
+)
+
+
+def _v1_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(V1_TABLES))
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "initial schema", _v1_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as asked (bad URL, unreachable, not initialised…)."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the per-backend settings the server relies on."""
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from exc
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the sqlite3 module.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Long reads (export) opt out with execution_options(read_only=True) so they do not
+        # hold the write lock.
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def applied_version(conn: Connection) -> int:
+    """The newest applied migration, 0 for an empty database."""
+    if not inspect(conn).has_table("schema_migrations"):
+        return 0
+    value = conn.execute(
+        select(schema_migrations.c.version).order_by(schema_migrations.c.version.desc()).limit(1)
+    ).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply the pending migrations in order, each in its own transaction; return them."""
+    applied: list[int] = []
+    try:
+        with engine.begin() as conn:
+            _lock_for_migration(conn)
+            metadata.create_all(conn, tables=[schema_migrations])
+        for version, description, step in MIGRATIONS:
+            with engine.begin() as conn:
+                _lock_for_migration(conn)
+                if applied_version(conn) >= version:
+                    continue
+                log.info("applying migration %d: %s", version, description)
+                step(conn)
+                conn.execute(
+                    schema_migrations.insert().values(
+                        version=version, description=description, applied_at=utc_now()
+                    )
+                )
+                applied.append(version)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"migration failed: {_short(exc)}") from exc
+    return applied
+
+
+def _lock_for_migration(conn: Connection) -> None:
+    """Serialise concurrent ``init-db`` runs (SQLite already holds its write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(727072)"))
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to run against a database that ``init-db`` has not brought up to date."""
+    try:
+        with engine.connect() as conn:
+            version = applied_version(conn)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot open the database: {_short(exc)}") from exc
+    if version == 0:
+        raise DatabaseError("the database is not initialised; run `kiosk-server init-db` first")
+    if version < SCHEMA_VERSION:
+        raise DatabaseError(
+            f"the database schema is at version {version}, this server needs {SCHEMA_VERSION}; "
+            "run `kiosk-server init-db` to migrate it"
+        )
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"the database schema (version {version}) is newer than this server knows "
+            f"({SCHEMA_VERSION}); upgrade the server"
+        )
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    """The driver's message without SQLAlchemy's SQL dump and background link."""
+    original = getattr(exc, "orig", None)
+    return str(original if original is not None else exc).strip().splitlines()[0]
+
+
+def insert_ignore(table: Table, dialect_name: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the connection's backend."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def insert_new(conn: Connection, table: Table, **values: Any) -> bool:
+    """Insert a row unless a UNIQUE constraint already holds one; True when it was inserted.
+
+    ``RETURNING`` tells the outcome on every backend (``rowcount`` does not: psycopg reports
+    -1 for an insert whose primary key SQLAlchemy fetched).
+    """
+    statement = (
+        insert_ignore(table, conn.dialect.name)
+        .values(**values)
+        .returning(*table.primary_key.columns)
+    )
+    return conn.execute(statement).first() is not None
