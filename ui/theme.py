@@ -158,11 +158,16 @@ def style_sheet(theme: Theme, m: Metrics) -> str:
     QPushButton#chip {{ min-height: {m.button}px; text-align: left; padding: 4px {m.body}px; }}
     QPushButton#chip:checked {{ background: {t.primary}; color: {t.on_primary};
         border: 2px solid {t.primary}; font-weight: bold; }}
+    QPushButton#primary QLabel {{ color: {t.on_primary}; font-weight: bold; }}
+    QPushButton#secondary:checked {{ background: {t.primary}; border: 2px solid {t.primary}; }}
     QLabel[checked="true"] {{ color: {t.on_primary}; font-weight: bold; }}
     QPushButton#keyboardKey, QPushButton#keyboardSpecialKey {{
         min-height: {round(m.target * 0.8)}px; min-width: 0px; padding: 0px;
         border-radius: {max(4, t.radius // 2)}px; }}
     QPushButton#keyboardSpecialKey {{ background: {t.background}; }}
+    QLineEdit {{ background: {t.surface}; color: {t.text}; border: 2px solid {t.primary};
+        border-radius: {t.radius // 2}px; padding: 6px; font-size: {m.body}px;
+        min-height: {m.target}px; }}
     QPlainTextEdit {{ background: {t.surface}; color: {t.text}; border: 2px solid {t.primary};
         border-radius: {t.radius}px; padding: 8px; font-size: {m.body}px; }}
     QWidget#overlay {{ background: rgba(0, 0, 0, 170); }}

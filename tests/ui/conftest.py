@@ -7,19 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
 from kiosk.catalog import Catalog
 from kiosk.flow import Flow, FlowConfig, Step
+from kiosk.settings import Settings
 from kiosk.storage import Store
 from kiosk.writer import RecordWriter
 from ui import i18n
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.fonts import FAMILIES, load_fonts
+from ui.kiosk_app import KioskApp
 from ui.theme import DEMO_THEME
 
 
@@ -125,4 +127,92 @@ def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
 
 
-__all__ = ["Kiosk", "QPoint", "touch_tap"]
+PIN = "482913"
+
+
+class StaffKiosk:
+    def __init__(self, app: KioskApp, qtbot, clock) -> None:
+        self.app = app
+        self.window = app.window
+        self.qtbot = qtbot
+        self.clock = clock
+
+    def visible(self, name: str) -> QWidget:
+        found = [
+            w
+            for w in self.window.findChildren(QWidget)
+            if w.accessibleName() == name and w.isVisible()
+        ]
+        assert found, f"no visible control named {name!r}"
+        return found[0]
+
+    def tap(self, name: str) -> None:
+        widget = self.visible(name)
+        Kiosk.scroll_to(widget)
+        self.clock.advance(0.7)
+        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+    def hold_logo(self, seconds: float) -> None:
+        welcome = self.window.screens[Step.WELCOME]
+        point = welcome.logo.geometry().center()
+        self.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=point)
+        self.clock.advance(seconds)
+        self.qtbot.mouseRelease(welcome, Qt.MouseButton.LeftButton, pos=point)
+
+    def type_pin(self, pin: str) -> None:
+        for digit in pin:
+            self.tap(digit)
+        self.tap("OK")
+
+    def page(self) -> QWidget:
+        return self.window.pages.currentWidget()
+
+    def texts(self) -> str:
+        return "\n".join(w.text() for w in self.page().findChildren(QLabel) if w.isVisible())
+
+    def enter_admin(self) -> None:
+        self.hold_logo(3.2)
+        assert self.page() is self.window.pin_screen
+        self.type_pin(PIN)
+        assert self.page() is self.window.admin
+
+
+@pytest.fixture
+def usb(tmp_path) -> Path:
+    folder = tmp_path / "usb-stick"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path, clock, catalog, usb):
+    made: list[KioskApp] = []
+
+    def make(settings: Settings | None = None, pin: bool = True, size=(1280, 800), **kw):
+        data_dir = tmp_path / "data"
+        data_dir.mkdir(exist_ok=True)
+        app = KioskApp(
+            data_dir,
+            catalog,
+            settings,
+            clock=clock,
+            wall_clock=clock.utc,
+            pin_clock=clock,
+            export_folders=lambda: [usb],
+            **kw,
+        )
+        if pin:
+            app.staff.pin.set_pin(PIN, PIN)
+        qtbot.addWidget(app.window)
+        app.window.resize(*size)
+        with qtbot.waitExposed(app.window):
+            app.window.show()
+        made.append(app)
+        return StaffKiosk(app, qtbot, clock)
+
+    yield make
+    for app in made:
+        app.close()
+    from ui import i18n
+
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)

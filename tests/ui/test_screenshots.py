@@ -4,10 +4,13 @@ checks that no visible text is clipped."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QLabel, QPushButton
+from pytestqt.exceptions import TimeoutError as QtBotTimeout
 
 from kiosk.flow import SaveResult, Step
 from kiosk.storage import Draft, StorageError
@@ -21,14 +24,19 @@ class FailingSaver:
 
 
 def clipped_labels(window) -> list[str]:
-    """Visible labels whose text needs more room than they were given."""
+    """Visible labels and buttons whose text needs more room than they were given."""
     bad = []
+    for push in window.findChildren(QPushButton):
+        if push.isVisible() and push.text() and push.objectName() != "keyboardKey":
+            needed = push.fontMetrics().horizontalAdvance(push.text().replace("&&", "&"))
+            if needed > push.width() - 8:
+                bad.append(f"button {push.text()!r}: needs {needed}px, has {push.width()}")
     for label in window.findChildren(QLabel):
         if not label.isVisible() or not label.text():
             continue
         room = label.contentsRect()
         if label.wordWrap():
-            words = label.text().split()
+            words = re.split(r"[\s\u200b]+", label.text().strip())
             widest = max(label.fontMetrics().horizontalAdvance(w) for w in words)
             if widest > room.width() + 1:
                 bad.append(f"{label.text()!r}: a word needs {widest}px, has {room.width()}")
@@ -54,7 +62,9 @@ def test_screenshots_of_every_screen(make_kiosk, artifacts_dir, qtbot, language,
     shots: list[str] = []
 
     def shot(name: str) -> None:
-        QApplication.processEvents()  # let pending layouts settle before the picture
+        # Layouts settle over a few event-loop turns; text still clipped after that fails.
+        with contextlib.suppress(QtBotTimeout):
+            qtbot.waitUntil(lambda: not clipped_labels(kiosk.window), timeout=2000)
         path = folder / f"{language}-{size[0]}x{size[1]}-{len(shots) + 1:02d}-{name}.png"
         assert kiosk.window.grab().save(str(path))
         assert clipped_labels(kiosk.window) == [], name

@@ -2,112 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication
 
 from kiosk.export import read_export
 from kiosk.flow import Step
 from kiosk.settings import Settings, load_settings
 from kiosk.storage import Store
-from tests.ui.conftest import touch_tap
+from tests.ui.conftest import PIN, touch_tap
 from ui.i18n import _
-from ui.kiosk_app import KioskApp
-
-PIN = "482913"
-
-
-class StaffKiosk:
-    def __init__(self, app: KioskApp, qtbot, clock) -> None:
-        self.app = app
-        self.window = app.window
-        self.qtbot = qtbot
-        self.clock = clock
-
-    def visible(self, name: str) -> QWidget:
-        found = [
-            w
-            for w in self.window.findChildren(QWidget)
-            if w.accessibleName() == name and w.isVisible()
-        ]
-        assert found, f"no visible control named {name!r}"
-        return found[0]
-
-    def tap(self, name: str) -> None:
-        widget = self.visible(name)
-        from tests.ui.conftest import Kiosk
-
-        Kiosk.scroll_to(widget)
-        self.clock.advance(0.7)
-        self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
-
-    def hold_logo(self, seconds: float) -> None:
-        welcome = self.window.screens[Step.WELCOME]
-        point = welcome.logo.geometry().center()
-        self.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=point)
-        self.clock.advance(seconds)
-        self.qtbot.mouseRelease(welcome, Qt.MouseButton.LeftButton, pos=point)
-
-    def type_pin(self, pin: str) -> None:
-        for digit in pin:
-            self.tap(digit)
-        self.tap("OK")
-
-    def page(self) -> QWidget:
-        return self.window.pages.currentWidget()
-
-    def texts(self) -> str:
-        return "\n".join(w.text() for w in self.page().findChildren(QLabel) if w.isVisible())
-
-    def enter_admin(self) -> None:
-        self.hold_logo(3.2)
-        assert self.page() is self.window.pin_screen
-        self.type_pin(PIN)
-        assert self.page() is self.window.admin
-
-
-@pytest.fixture
-def usb(tmp_path) -> Path:
-    folder = tmp_path / "usb-stick"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def make_app(qtbot, tmp_path, clock, catalog, usb):
-    made: list[KioskApp] = []
-
-    def make(settings: Settings | None = None, pin: bool = True, size=(1280, 800), **kw):
-        data_dir = tmp_path / "data"
-        data_dir.mkdir(exist_ok=True)
-        app = KioskApp(
-            data_dir,
-            catalog,
-            settings,
-            clock=clock,
-            wall_clock=clock.utc,
-            pin_clock=clock,
-            export_folders=lambda: [usb],
-            **kw,
-        )
-        if pin:
-            app.staff.pin.set_pin(PIN, PIN)
-        qtbot.addWidget(app.window)
-        app.window.resize(*size)
-        with qtbot.waitExposed(app.window):
-            app.window.show()
-        made.append(app)
-        return StaffKiosk(app, qtbot, clock)
-
-    yield make
-    for app in made:
-        app.close()
-    from ui import i18n
-
-    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+from ui.staff.admin import breakable
 
 
 def test_holding_the_logo_three_seconds_asks_for_the_pin(make_app):
@@ -231,8 +136,10 @@ def test_export_to_a_usb_stick(make_app, usb):
     admin = kiosk.window.admin
     target = admin.export_box.itemAt(0).widget()
     kiosk.qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
-    kiosk.qtbot.waitUntil(lambda: str(usb) in admin.export_text.text())
+    kiosk.qtbot.waitUntil(lambda: admin.export_text.text() != _("Exporting…"))
     (exported,) = usb.iterdir()
+    saved = _("Saved {n} ratings to {path}. Take the file to city hall.")
+    assert admin.export_text.text() == saved.format(n=1, path=breakable(str(exported)))
     assert len(read_export(exported)["records"]) == 1
     assert any(a == "export" for _at, a, _detail in kiosk.app.store.audit_log())
 

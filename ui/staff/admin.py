@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QPushButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from ui.staff.services import StaffServices
 from ui.staff.touch_test import TouchTest
 from ui.tasks import Tasks
 from ui.widgets.swipe import make_swipeable
+from ui.widgets.wrap_button import WrapButton
 
 log = logging.getLogger("ui.staff.admin")
 
@@ -45,18 +45,21 @@ SYNC_STATES = {
     "ok": N_("Synced."),
     "retrying": N_("Could not sync; it will try again by itself."),
     "stopped": N_("The server refused this kiosk. Enroll it again."),
-    "not_enrolled": N_(
-        "Not connected to a server (offline only). Use Export to deliver ratings."
-    ),
+    "not_enrolled": N_("Not connected to a server (offline only). Use Export to deliver ratings."),
     "error": N_("Sync needs attention."),
 }
 
 
-def button(text: str, object_name: str = "secondary") -> QPushButton:
-    widget = QPushButton(text)
-    widget.setObjectName(object_name)
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    widget.setAccessibleName(text)
+def breakable(path: str) -> str:
+    """A long path may wrap after each "/" (a zero-width space), never run off the screen."""
+    return path.replace("/", "/\u200b")
+
+
+def button(text: str, object_name: str = "secondary") -> WrapButton:
+    """A staff button whose label wraps instead of being cut off on a narrow screen."""
+    widget = WrapButton(object_name)
+    widget.set_text(text)
+    widget.set_alignment(Qt.AlignmentFlag.AlignCenter)
     return widget
 
 
@@ -216,7 +219,7 @@ class AdminPanel(QWidget):
                     _("Device id: {id}").format(id=self.services.store.device_id),
                     _("App version: {v}").format(v=__version__),
                     _("Catalog version: {v}").format(v=catalog.version),
-                    _("Data folder: {path}").format(path=self.services.data_dir),
+                    _("Data folder: {path}").format(path=breakable(str(self.services.data_dir))),
                 ]
             )
         )
@@ -314,7 +317,7 @@ class AdminPanel(QWidget):
         else:
             self.export_text.setText(_("Ratings not yet sent to the server can be saved to:"))
         for folder in folders:
-            target = button(_("Export to {folder}").format(folder=folder))
+            target = button(_("Export to {folder}").format(folder=folder.name))
             target.clicked.connect(partial(self._export, folder))
             self.export_box.addWidget(target)
 
@@ -361,7 +364,9 @@ class AdminPanel(QWidget):
         path, count = result  # type: ignore[misc]
         self.services.store.audit("export", f"{count} records to {path}")
         self.export_text.setText(
-            _("Saved {n} ratings to {path}. Take the file to city hall.").format(n=count, path=path)
+            _("Saved {n} ratings to {path}. Take the file to city hall.").format(
+                n=count, path=breakable(str(path))
+            )
         )
 
     # -- sub-pages --------------------------------------------------------------------------
@@ -436,10 +441,18 @@ class ServicesEditor(QWidget):
         title = label("title")
         title.setText(_("Programs and services shown"))
         layout.addWidget(title)
-        self.grid = QGridLayout()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("scrollBody")
+        self.grid = QGridLayout(body)
         self.grid.setSpacing(8)
-        layout.addLayout(self.grid)
-        layout.addStretch(1)
+        scroll.setWidget(body)
+        self.swipe = make_swipeable(scroll)
+        self.body = body
+        layout.addWidget(scroll, 1)
         self.message = label("subtitle")
         layout.addWidget(self.message)
         row = QHBoxLayout()
@@ -465,14 +478,18 @@ class ServicesEditor(QWidget):
             toggle.clicked.connect(partial(self._toggle, service_id))
             up = button("▲")
             up.setAccessibleName(_("Move up: {name}").format(name=name))
+            up.setFixedWidth(up.minimumHeight() * 2)
             up.clicked.connect(partial(self._move, index, -1))
             down = button("▼")
             down.setAccessibleName(_("Move down: {name}").format(name=name))
+            down.setFixedWidth(down.minimumHeight() * 2)
             down.clicked.connect(partial(self._move, index, 1))
             self.grid.addWidget(toggle, index, 0)
             self.grid.addWidget(up, index, 1)
             self.grid.addWidget(down, index, 2)
         self.grid.setColumnStretch(0, 1)
+        self.grid.setRowStretch(len(self.order), 1)
+        self.swipe.watch(self.body)
 
     def _toggle(self, service_id: str) -> None:
         self.enabled ^= {service_id}

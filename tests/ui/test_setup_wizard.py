@@ -1,0 +1,141 @@
+"""First-run setup driven through the touch screen: offline, and enrolled against the real
+municipal server running as a separate process."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from kiosk.flow import Step
+from kiosk.settings import load_settings
+from sync.keys import KioskFiles
+from tests.server.live import LiveServer
+from tests.ui.conftest import PIN, StaffKiosk
+from ui.i18n import _
+
+CENTER = "social-service-agency"
+
+
+@pytest.fixture
+def first_run(make_app):
+    def start() -> StaffKiosk:
+        kiosk = make_app(None, pin=False)
+        assert kiosk.app.first_run
+        kiosk.app.show_wizard()
+        assert kiosk.page() is kiosk.app.wizard
+        return kiosk
+
+    return start
+
+
+def type_on_keyboard(kiosk: StaffKiosk, text: str) -> None:
+    """Type as staff would: letters on the English page, the rest on the digits page."""
+    keyboard = kiosk.app.wizard.keyboard
+    for char in text:
+        wanted = "en" if char.isalpha() else "digits"
+        if keyboard.layout() != wanted:
+            keyboard.set_layout(wanted)
+        kiosk.tap(char)
+
+
+def answer_after_connection(kiosk: StaffKiosk) -> None:
+    wizard = kiosk.app.wizard
+    assert wizard.current_step() == "center"
+    kiosk.tap(_("Next"))
+    assert wizard.current_step() == "services"
+    kiosk.tap(_("Save"))
+    assert wizard.current_step() == "pin"
+    kiosk.type_pin("1234")
+    kiosk.type_pin("1234")
+    assert "6" in wizard.pin_message.text()  # too short, said in plain words
+    kiosk.type_pin(PIN)
+    kiosk.type_pin(PIN)
+    assert wizard.current_step() == "idle"
+    kiosk.tap(_("Longer idle time"))
+    kiosk.tap(_("Next"))
+    assert wizard.current_step() == "theme"
+    kiosk.tap(_("Theme: {name}").format(name="seaside"))
+    kiosk.tap(_("Next"))
+    assert wizard.current_step() == "done"
+    kiosk.tap(_("Start the kiosk"))
+
+
+def test_offline_setup_in_english(first_run, tmp_path):
+    kiosk = first_run()
+    kiosk.tap("English")
+    wizard = kiosk.app.wizard
+    assert wizard.current_step() == "connection"
+    kiosk.tap("Offline only")
+    kiosk.tap("Social services office")
+    answer_after_connection(kiosk)
+    assert kiosk.window.citizens_at_screen()
+    settings = load_settings(tmp_path / "data")
+    assert settings.default_language == "en"
+    assert settings.center_id == CENTER
+    assert settings.idle_timeout_s == 40
+    assert settings.theme == "seaside"
+    assert kiosk.app.flow.language == "en"
+    assert kiosk.app.flow.config.center_id == CENTER
+    assert kiosk.app.staff.pin.check(PIN).ok
+    assert kiosk.app.sync is None
+    assert "setup completed" in [d for _at, a, d in kiosk.app.store.audit_log() if a == "settings"]
+
+
+def test_setup_is_not_abandoned_on_idle(first_run):
+    kiosk = first_run()
+    kiosk.clock.advance(3600)
+    kiosk.window._tick()
+    assert kiosk.page() is kiosk.app.wizard
+
+
+@pytest.fixture
+def server(tmp_path, demo_catalog_path):
+    with LiveServer(tmp_path / "server") as live:
+        live.add_center(CENTER, name_ka="სოციალური სამსახური", name_en="Social services office")
+        live.load_catalog(demo_catalog_path)
+        yield live
+
+
+@pytest.fixture
+def demo_catalog_path(tmp_path):
+    from kiosk.catalog import demo_catalog_bytes
+
+    path = tmp_path / "catalog.json"
+    path.write_bytes(demo_catalog_bytes())
+    return path
+
+
+def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server, tmp_path):
+    code = server.add_kiosk("hall-kiosk-1", CENTER)
+    kiosk = first_run()
+    kiosk.tap("ქართული")
+    wizard = kiosk.app.wizard
+    wizard.url.clear()
+    type_on_keyboard(kiosk, server.url)
+    assert wizard.url.text() == server.url
+    kiosk.qtbot.mouseClick(wizard.code, Qt.MouseButton.LeftButton)
+    type_on_keyboard(kiosk, "zzzz-zzzz")
+    kiosk.tap(_("Connect"))
+    kiosk.qtbot.waitUntil(lambda: "არასწორია" in wizard.connection_message.text(), timeout=15000)
+    wizard.code.clear()
+    type_on_keyboard(kiosk, code.lower())
+    kiosk.tap(_("Connect"))
+    kiosk.qtbot.waitUntil(lambda: wizard.current_step() == "center", timeout=15000)
+    assert wizard.answers.center_id == CENTER
+    answer_after_connection(kiosk)
+    assert KioskFiles(tmp_path / "data").enrollment().kiosk_name == "hall-kiosk-1"
+    assert kiosk.app.sync is not None
+    flow = kiosk.app.flow
+    kiosk.clock.advance(3)
+    flow.start()
+    kiosk.clock.advance(1)
+    flow.choose("free-canteen")
+    kiosk.clock.advance(1)
+    flow.rate(4)
+    kiosk.qtbot.waitUntil(lambda: flow.step is Step.REASONS)
+    kiosk.app.sync_now()
+    kiosk.qtbot.waitUntil(
+        lambda: server.query("SELECT count(*) FROM records")[0][0] == 1, timeout=20000
+    )
+    uuid = kiosk.app.store.records()[0].uuid
+    assert server.query("SELECT uuid FROM records")[0][0] == uuid

@@ -1,0 +1,59 @@
+"""Every staff screen in both languages at 720×1280 and 1920×1080, saved under
+``artifacts/screenshots/staff/`` and checked for clipped text."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from pytestqt.exceptions import TimeoutError as QtBotTimeout
+
+from kiosk.settings import Settings
+from tests.ui.test_screenshots import clipped_labels
+from ui import i18n
+
+SIZES = [(720, 1280), (1920, 1080)]
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
+    folder = artifacts_dir("screenshots/staff")
+    kiosk = make_app(Settings(default_language=language), size=size)
+    shots: list[str] = []
+
+    def shot(name: str) -> None:
+        # Layouts settle over a few event-loop turns; text still clipped after that fails.
+        with contextlib.suppress(QtBotTimeout):
+            qtbot.waitUntil(lambda: not clipped_labels(kiosk.window), timeout=2000)
+        path = folder / f"{language}-{size[0]}x{size[1]}-{len(shots) + 1:02d}-{name}.png"
+        assert kiosk.window.grab().save(str(path))
+        assert clipped_labels(kiosk.window) == [], name
+        shots.append(name)
+
+    kiosk.hold_logo(3.1)
+    shot("pin")
+    kiosk.type_pin("000000")
+    shot("pin-wrong")
+    kiosk.type_pin("482913")
+    admin = kiosk.window.admin
+    kiosk.qtbot.waitUntil(lambda: i18n._("Counting…") not in admin.stats_text.text())
+    shot("admin")
+    scroll = admin.main.findChildren(type(admin.swipe.area))[0]
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    shot("admin-bottom")
+    admin._show_services()
+    shot("services")
+    admin.show_main()
+    admin._show_change_pin()
+    shot("change-pin")
+    admin.show_main()
+    admin._show_touch_test()
+    shot("touch-test")
+    admin.show_main()
+    kiosk.app.show_wizard(can_cancel=True)
+    wizard = kiosk.app.wizard
+    for step in wizard.step_names:
+        wizard.go(step)
+        shot(f"setup-{step}")
+    assert len(shots) == 7 + len(wizard.step_names)
