@@ -45,6 +45,9 @@ class Settings:
     comment_max_len: int = field(default=500, metadata={"doc": "Longest comment, in characters."})
     ask_comment: bool = field(default=True, metadata={"doc": "Offer the optional comment step."})
     theme: str = field(default="demo", metadata={"doc": "Theme name or path of a theme file."})
+    hide_cursor: bool = field(
+        default=True, metadata={"doc": "Hide the mouse pointer in fullscreen kiosk mode."}
+    )
     cooldown_s: float = field(
         default=2.0, metadata={"doc": "Seconds after a rating before the next session can start."}
     )

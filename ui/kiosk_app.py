@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from kiosk.catalog import Catalog, CatalogError, load_catalog
@@ -76,6 +76,8 @@ class KioskApp(QObject):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
+        self.fullscreen = False
+        """Set by the launcher when the window runs fullscreen (a real kiosk)."""
         self.settings = settings or Settings()
         self.enroller = enroller
         self.sync_options = sync_options or {}
@@ -127,7 +129,18 @@ class KioskApp(QObject):
             setattr(self.flow.config, f.name, getattr(config, f.name))
         if settings.theme != old_theme:
             self.window.set_theme(theme_or_demo(settings.theme))
+        self.apply_cursor()
         self.window.render()
+
+    def apply_cursor(self) -> None:
+        """Hide the pointer on a touch kiosk (fullscreen only; a windowed run keeps it)."""
+        app = QApplication.instance()
+        hidden = app.overrideCursor() is not None
+        want = self.settings.hide_cursor and self.fullscreen
+        if want and not hidden:
+            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        elif hidden and not want:
+            app.restoreOverrideCursor()
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -212,6 +225,8 @@ class KioskApp(QObject):
             app.quit()
 
     def close(self) -> None:
+        self.fullscreen = False
+        self.apply_cursor()
         if self.sync is not None:
             self.sync.stop(timeout=10)
         self.window.allow_close = True

@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     inhibitor = ScreensaverInhibitor()
     if not args.windowed:
         inhibitor.inhibit()
+    kiosk.fullscreen = not args.windowed
+    kiosk.apply_cursor()
     show_kiosk(kiosk.window, args.windowed)
     code = app.exec()
     inhibitor.release()

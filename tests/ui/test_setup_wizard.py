@@ -133,9 +133,21 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     kiosk.clock.advance(1)
     flow.rate(4)
     kiosk.qtbot.waitUntil(lambda: flow.step is Step.REASONS)
-    kiosk.app.sync_now()
+    kiosk.clock.advance(1)
+    flow.skip()
+    kiosk.clock.advance(1)
+    flow.skip()
+    kiosk.clock.advance(6)
+    flow.tick()
+    kiosk.clock.advance(3)
+    kiosk.enter_admin()
+    kiosk.tap(_("Sync now"))
     kiosk.qtbot.waitUntil(
         lambda: server.query("SELECT count(*) FROM records")[0][0] == 1, timeout=20000
     )
     uuid = kiosk.app.store.records()[0].uuid
     assert server.query("SELECT uuid FROM records")[0][0] == uuid
+    kiosk.qtbot.waitUntil(lambda: kiosk.app.sync_status().state == "ok", timeout=20000)
+    assert kiosk.app.store.pending_count() == 0
+    kiosk.window.admin.refresh()
+    assert _("Synced.") in kiosk.window.admin.sync_text.text()

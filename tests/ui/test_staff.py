@@ -198,3 +198,16 @@ def test_exit_only_from_the_panel(make_app):
     kiosk.tap(_("Exit the kiosk to the desktop"))
     kiosk.qtbot.waitUntil(lambda: not kiosk.window.isVisible())
     assert "exit to desktop" in [action for _at, action, _detail in kiosk.app.store.audit_log()]
+
+
+def test_the_pointer_can_be_hidden_on_a_fullscreen_kiosk(make_app):
+    kiosk = make_app(Settings(hide_cursor=False))
+    kiosk.app.fullscreen = True
+    kiosk.app.apply_cursor()
+    assert QApplication.overrideCursor() is None
+    kiosk.enter_admin()
+    kiosk.tap(_("Hide the mouse pointer"))
+    assert kiosk.app.settings.hide_cursor is True
+    assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
+    kiosk.tap(_("Hide the mouse pointer"))
+    assert QApplication.overrideCursor() is None

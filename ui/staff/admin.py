@@ -167,6 +167,11 @@ class AdminPanel(QWidget):
             self.theme_buttons[theme] = choice
             grid.addWidget(choice, 2 + index // 2, index % 2)
         row = 3 + len(self.services.themes) // 2
+        self.cursor_button = button(_("Hide the mouse pointer"))
+        self.cursor_button.setCheckable(True)
+        self.cursor_button.clicked.connect(self._toggle_cursor)
+        grid.addWidget(self.cursor_button, row, 0, 1, 2)
+        row += 1
         services = button(_("Programs and services shown"))
         services.clicked.connect(self._show_services)
         change_pin = button(_("Change PIN"))
@@ -296,6 +301,7 @@ class AdminPanel(QWidget):
             choice.setChecked(settings.default_language == code)
         for theme, choice in self.theme_buttons.items():
             choice.setChecked(settings.theme == theme)
+        self.cursor_button.setChecked(settings.hide_cursor)
         shown = len(settings.services) or len(self.services.catalog().services)
         self.settings_text.setText(
             "\n".join(
@@ -345,6 +351,10 @@ class AdminPanel(QWidget):
         current = self.services.settings().idle_timeout_s
         value = max(10, min(600, current + delta))
         self._update(f"idle_timeout_s={value}", idle_timeout_s=value)
+
+    def _toggle_cursor(self) -> None:
+        hide = not self.services.settings().hide_cursor
+        self._update(f"hide_cursor={hide}", hide_cursor=hide)
 
     def _set_theme(self, theme: str) -> None:
         self._update(f"theme={theme}", theme=theme)
