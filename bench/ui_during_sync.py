@@ -1,0 +1,116 @@
+"""Benchmark: is the touch screen still responsive while a 50 000-rating backlog uploads?
+
+Starts the real server (subprocess on 127.0.0.1), fills an enrolled kiosk's database offline,
+then runs the real kiosk app (Qt offscreen) whose background sync catches up while a scripted
+citizen keeps rating. Prints figures, asserts nothing:
+
+- event-loop gaps: how late a 10 ms GUI timer fires (a frozen screen shows up as a long gap);
+- tap → next screen: from tapping a face until the next step shows, i.e. until the rating is
+  committed by the writer thread while the sync thread is marking records synced;
+- catch-up time and whether every record arrived.
+
+    python bench/ui_during_sync.py [--records 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+from sync_backlog import CENTER, fill  # noqa: E402
+
+from kiosk.catalog import demo_catalog  # noqa: E402
+from kiosk.flow import Step  # noqa: E402
+from kiosk.settings import Settings  # noqa: E402
+from sync.job import enroll  # noqa: E402
+from tests.server.live import LiveServer  # noqa: E402
+from ui.kiosk_app import KioskApp  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=50_000)
+    args = parser.parse_args(argv)
+    app = QApplication([])
+    with tempfile.TemporaryDirectory(prefix="ukuk-bench-") as tmp, LiveServer(
+        Path(tmp) / "server"
+    ) as live:
+        live.add_center(CENTER)
+        data_dir = Path(tmp) / "kiosk"
+        enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
+        fill(data_dir, args.records)
+        kiosk = KioskApp(data_dir, demo_catalog(), Settings(center_id=CENTER))
+        flow = kiosk.flow
+        flow.config.debounce_s = flow.config.cooldown_s = flow.config.thanks_s = 0
+        kiosk.window.resize(1280, 800)
+        kiosk.window.show()
+
+        gaps: list[float] = []
+        taps: list[float] = []
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.elapsed()]
+
+        def beat() -> None:
+            now = clock.elapsed()
+            gaps.append(now - last[0] - 10)
+            last[0] = now
+
+        pending_tap: list[float] = []
+
+        def citizen() -> None:
+            if flow.step is Step.WELCOME:
+                flow.start()
+                flow.choose("homeless-shelter")
+                pending_tap.append(time.perf_counter())
+                flow.rate(1 + len(taps) % 5)
+            elif flow.step is Step.COMMENT and pending_tap:
+                taps.append((time.perf_counter() - pending_tap.pop()) * 1000)
+                flow.skip()
+                flow.tick()
+
+        heart = QTimer(interval=10, timeout=beat)
+        heart.start()
+        person = QTimer(interval=50, timeout=citizen)
+        person.start()
+        started = time.perf_counter()
+        deadline = started + 600
+        while time.perf_counter() < deadline:
+            app.processEvents()
+            time.sleep(0.002)
+            if kiosk.store.pending_count() <= 2 and len(taps) > 5:
+                break
+        elapsed = time.perf_counter() - started
+        heart.stop()
+        person.stop()
+        stored = live.query("SELECT count(*) FROM records")[0][0]
+        kiosk.close()
+
+    print(f"backlog: {args.records:,} ratings; caught up in {elapsed:.1f} s "
+          f"({stored:,} records on the server, {len(taps)} taps during the catch-up)")
+    print(f"event-loop gaps ms: p50 {percentile(gaps, 50):.1f}  p99 {percentile(gaps, 99):.1f}  "
+          f"max {max(gaps):.1f}  (over {len(gaps):,} ticks of a 10 ms timer)")
+    if taps:
+        print(f"tap -> next screen ms: p50 {statistics.median(taps):.1f}  "
+              f"p99 {percentile(taps, 99):.1f}  max {max(taps):.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
