@@ -5,21 +5,8 @@ import json
 import pytest
 
 from kiosk.export import ExportError, read_export, write_export
-from kiosk.storage import Draft, Store
-
-
-def _rate(store: Store, score: int) -> None:
-    store.append(
-        Draft(
-            kind="rating",
-            rating_uuid=None,
-            center_id="c",
-            service_id="s",
-            catalog_version="1",
-            language="ka",
-            score=score,
-        )
-    )
+from kiosk.storage import Store
+from tests.helpers import draft
 
 
 @pytest.fixture
@@ -30,11 +17,11 @@ def store(tmp_path):
 
 def test_export_holds_every_pending_record_with_a_checksum(store, tmp_path):
     for score in (1, 2, 3):
-        _rate(store, score)
+        store.append(draft(score=score))
     store.mark_synced([store.records()[0].uuid])
     stick = tmp_path / "usb"
     stick.mkdir()
-    result = write_export(store, stick, center_id="c")
+    result = write_export(store, stick, center_id="central-service-hall")
     assert result.count == 2
     document = read_export(result.path)
     assert document["device_id"] == store.device_id
@@ -44,8 +31,8 @@ def test_export_holds_every_pending_record_with_a_checksum(store, tmp_path):
 
 
 def test_a_damaged_export_is_refused(store, tmp_path):
-    _rate(store, 4)
-    result = write_export(store, tmp_path, center_id="c")
+    store.append(draft(score=4))
+    result = write_export(store, tmp_path, center_id="central-service-hall")
     document = json.loads(result.path.read_text())
     document["records"][0]["score"] = 5
     result.path.write_text(json.dumps(document))
@@ -57,6 +44,6 @@ def test_a_damaged_export_is_refused(store, tmp_path):
 
 
 def test_an_unwritable_folder_is_a_clear_error(store, tmp_path):
-    _rate(store, 4)
+    store.append(draft(score=4))
     with pytest.raises(ExportError, match="could not write"):
-        write_export(store, tmp_path / "not-mounted", center_id="c")
+        write_export(store, tmp_path / "not-mounted", center_id="central-service-hall")

@@ -1,28 +1,17 @@
 from __future__ import annotations
 
 from kiosk.records import GENESIS_HASH, canonical_bytes, record_hash, verify_chain
-from kiosk.storage import Draft, Store
-
-
-def _draft(**values: object) -> Draft:
-    base = dict(
-        kind="rating",
-        rating_uuid=None,
-        center_id="c",
-        service_id="s",
-        catalog_version="1",
-        language="ka",
-        score=3,
-    )
-    base.update(values)
-    return Draft(**base)  # type: ignore[arg-type]
+from kiosk.storage import Store
+from tests.helpers import draft
 
 
 def test_canonical_encoding_is_sorted_compact_utf8(tmp_path):
     store = Store(tmp_path / "k.db")
-    record = store.append(_draft(kind="comment", score=None, comment="კარგი"))
+    record = store.append(draft(kind="comment", score=None, comment="კარგი"))
     encoded = canonical_bytes(record.to_wire())
-    assert encoded.startswith(b'{"catalog_version":"1","center_id":"c","comment":"')
+    assert encoded.startswith(
+        b'{"catalog_version":"2026.1","center_id":"central-service-hall","comment":"'
+    )
     assert "კარგი".encode() in encoded
     assert b" " not in encoded
     assert b'"hash"' not in encoded
@@ -31,7 +20,7 @@ def test_canonical_encoding_is_sorted_compact_utf8(tmp_path):
 
 def test_chain_links_each_record_to_the_previous(tmp_path):
     store = Store(tmp_path / "k.db")
-    records = [store.append(_draft(score=s)) for s in (1, 2, 3)]
+    records = [store.append(draft(score=s)) for s in (1, 2, 3)]
     assert records[0].prev_hash == GENESIS_HASH
     assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
     assert verify_chain([r.to_wire() for r in records]) is None
@@ -39,12 +28,12 @@ def test_chain_links_each_record_to_the_previous(tmp_path):
 
 def test_chain_check_finds_an_edited_record(tmp_path):
     store = Store(tmp_path / "k.db")
-    wires = [store.append(_draft(score=s)).to_wire() for s in (1, 2, 3)]
+    wires = [store.append(draft(score=s)).to_wire() for s in (1, 2, 3)]
     wires[1]["score"] = 5
     assert verify_chain(wires) == 1
 
 
 def test_chain_check_finds_a_missing_record(tmp_path):
     store = Store(tmp_path / "k.db")
-    wires = [store.append(_draft(score=s)).to_wire() for s in (1, 2, 3)]
+    wires = [store.append(draft(score=s)).to_wire() for s in (1, 2, 3)]
     assert verify_chain([wires[0], wires[2]]) == 1

@@ -5,21 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.storage import MIGRATIONS, SCHEMA_VERSION, Draft, StorageError, Store
-
-
-def _draft(score: int = 4, **values: object) -> Draft:
-    base = dict(
-        kind="rating",
-        rating_uuid=None,
-        center_id="center",
-        service_id="free-canteen",
-        catalog_version="2026.1",
-        language="ka",
-        score=score,
-    )
-    base.update(values)
-    return Draft(**base)  # type: ignore[arg-type]
+from kiosk.storage import MIGRATIONS, SCHEMA_VERSION, StorageError, Store
+from tests.helpers import draft
 
 
 @pytest.fixture
@@ -36,12 +23,12 @@ def test_database_uses_wal_full_sync_and_current_schema(store):
 
 
 def test_a_record_holds_everything_a_rating_needs(store, clock):
-    record = store.append(_draft(score=2, flags=("burst",)))
+    record = store.append(draft(score=2, flags=("burst",)))
     assert len(record.uuid) == 36
     assert record.seq == 1
     assert record.device_id == store.device_id
     assert (record.center_id, record.service_id, record.catalog_version) == (
-        "center",
+        "central-service-hall",
         "free-canteen",
         "2026.1",
     )
@@ -56,28 +43,28 @@ def test_a_record_holds_everything_a_rating_needs(store, clock):
 def test_records_survive_reopening(tmp_path, clock):
     path = tmp_path / "kiosk.db"
     with Store(path, clock=clock.utc) as first:
-        written = [first.append(_draft(score=s)) for s in (1, 5)]
+        written = [first.append(draft(score=s)) for s in (1, 5)]
         device = first.device_id
     with Store(path, clock=clock.utc) as again:
         assert again.records() == written
         assert again.device_id == device
-        assert again.append(_draft()).prev_hash == written[-1].hash
+        assert again.append(draft()).prev_hash == written[-1].hash
 
 
 def test_sequence_numbers_are_never_reused_after_pruning(store, clock):
-    first = [store.append(_draft()) for _ in range(3)]
+    first = [store.append(draft()) for _ in range(3)]
     store.mark_synced([r.uuid for r in first])
     clock.advance(timedelta(days=91).total_seconds())
     assert store.prune_synced(timedelta(days=90)) == 3
     assert store.count() == 0
-    later = store.append(_draft())
+    later = store.append(draft())
     assert later.seq == 4
     assert later.prev_hash == first[-1].hash
 
 
 def test_pruning_never_deletes_pending_or_recent_records(store, clock):
-    old_pending = store.append(_draft())
-    recent = store.append(_draft())
+    old_pending = store.append(draft())
+    recent = store.append(draft())
     store.mark_synced([recent.uuid])
     clock.advance(timedelta(days=10).total_seconds())
     assert store.prune_synced(timedelta(days=90)) == 0
@@ -87,7 +74,7 @@ def test_pruning_never_deletes_pending_or_recent_records(store, clock):
 
 
 def test_sync_bookkeeping(store):
-    records = [store.append(_draft(score=s)) for s in (1, 2, 3, 4)]
+    records = [store.append(draft(score=s)) for s in (1, 2, 3, 4)]
     store.mark_synced([records[0].uuid, records[1].uuid])
     store.quarantine({records[2].uuid: "unknown_service"})
     assert [r.uuid for r in store.pending()] == [records[3].uuid]
@@ -133,7 +120,7 @@ def test_a_damaged_page_is_caught_by_quick_check(tmp_path, clock):
     path = tmp_path / "kiosk.db"
     with Store(path, clock=clock.utc) as store:
         for _ in range(200):
-            store.append(_draft(comment="x" * 200, kind="comment", score=None))
+            store.append(draft(comment="x" * 200, kind="comment", score=None))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
     page = 4096
@@ -145,10 +132,10 @@ def test_a_damaged_page_is_caught_by_quick_check(tmp_path, clock):
 
 
 def test_a_full_disk_is_a_clear_error_and_loses_nothing_written(store):
-    kept = store.append(_draft())
+    kept = store.append(draft())
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages}")
-    big = _draft(kind="comment", score=None, comment="y" * 100_000)
+    big = draft(kind="comment", score=None, comment="y" * 100_000)
     with pytest.raises(StorageError) as caught:
         store.append(big)
     assert caught.value.kind == "full"

@@ -4,16 +4,13 @@ checks that no visible text is clipped."""
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtWidgets import QLabel, QPushButton
-from pytestqt.exceptions import TimeoutError as QtBotTimeout
 
 from kiosk.flow import SaveResult, Step
 from kiosk.storage import Draft, StorageError
+from tests.ui.screenshots import Screenshots
 
 SIZES = [(720, 1280), (1920, 1080)]
 
@@ -21,33 +18,6 @@ SIZES = [(720, 1280), (1920, 1080)]
 class FailingSaver:
     def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
         done(StorageError("full", "kiosk.db", "database or disk is full"))
-
-
-def clipped_labels(window) -> list[str]:
-    """Visible labels and buttons whose text needs more room than they were given."""
-    bad = []
-    for push in window.findChildren(QPushButton):
-        if push.isVisible() and push.text() and push.objectName() != "keyboardKey":
-            needed = push.fontMetrics().horizontalAdvance(push.text().replace("&&", "&"))
-            if needed > push.width() - 8:
-                bad.append(f"button {push.text()!r}: needs {needed}px, has {push.width()}")
-    for label in window.findChildren(QLabel):
-        if not label.isVisible() or not label.text():
-            continue
-        room = label.contentsRect()
-        if label.wordWrap():
-            words = re.split(r"[\s\u200b]+", label.text().strip())
-            widest = max(label.fontMetrics().horizontalAdvance(w) for w in words)
-            if widest > room.width() + 1:
-                bad.append(f"{label.text()!r}: a word needs {widest}px, has {room.width()}")
-            needed = label.heightForWidth(label.width())
-            if needed > label.height() + 1:
-                bad.append(f"{label.text()!r}: needs {needed}px high, has {room.height()}")
-        else:
-            needed = label.fontMetrics().horizontalAdvance(label.text())
-            if needed > room.width() + 1:
-                bad.append(f"{label.text()!r}: needs {needed}px wide, has {room.width()}")
-    return bad
 
 
 @pytest.mark.parametrize("language", ["ka", "en"])
@@ -59,16 +29,7 @@ def test_screenshots_of_every_screen(make_kiosk, artifacts_dir, qtbot, language,
         "ka": ("დაწყება", "უფასო სასადილო", "უკმაყოფილო", "საკვების ხარისხი", "შემდეგი"),
         "en": ("Start", "Free canteen", "Dissatisfied", "The quality of the food", "Next"),
     }[language]
-    shots: list[str] = []
-
-    def shot(name: str) -> None:
-        # Layouts settle over a few event-loop turns; text still clipped after that fails.
-        with contextlib.suppress(QtBotTimeout):
-            qtbot.waitUntil(lambda: not clipped_labels(kiosk.window), timeout=2000)
-        path = folder / f"{language}-{size[0]}x{size[1]}-{len(shots) + 1:02d}-{name}.png"
-        assert kiosk.window.grab().save(str(path))
-        assert clipped_labels(kiosk.window) == [], name
-        shots.append(name)
+    shot = Screenshots(folder, f"{language}-{size[0]}x{size[1]}", kiosk.window, qtbot)
 
     if language == "en":
         kiosk.tap("English")
@@ -112,5 +73,5 @@ def test_screenshots_of_every_screen(make_kiosk, artifacts_dir, qtbot, language,
     kiosk.tap(names[2])
     kiosk.wait_for(Step.ERROR)
     shot("error")
-    assert len(shots) == 10
+    assert len(shot.names) == 10
     assert len(list(folder.glob(f"{language}-{size[0]}x{size[1]}-*.png"))) >= 10

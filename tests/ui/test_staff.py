@@ -10,6 +10,7 @@ from kiosk.export import read_export
 from kiosk.flow import Step
 from kiosk.settings import Settings, load_settings
 from kiosk.storage import Store
+from tests.helpers import draft
 from tests.ui.conftest import PIN, touch_tap
 from ui.i18n import _
 from ui.staff.admin import breakable
@@ -119,19 +120,7 @@ def test_changing_the_pin(make_app):
 def test_export_to_a_usb_stick(make_app, usb):
     kiosk = make_app(Settings())
     with Store(kiosk.app.store.path) as store:
-        from kiosk.storage import Draft
-
-        store.append(
-            Draft(
-                kind="rating",
-                rating_uuid=None,
-                center_id="c",
-                service_id="free-canteen",
-                catalog_version="2026.1",
-                language="ka",
-                score=3,
-            )
-        )
+        store.append(draft(score=3))
     kiosk.enter_admin()
     admin = kiosk.window.admin
     target = admin.export_box.itemAt(0).widget()

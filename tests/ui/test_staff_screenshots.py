@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from pytestqt.exceptions import TimeoutError as QtBotTimeout
 
 from kiosk.settings import Settings
-from tests.ui.test_screenshots import clipped_labels
+from tests.ui.screenshots import Screenshots
 from ui import i18n
 
 SIZES = [(720, 1280), (1920, 1080)]
@@ -20,16 +17,7 @@ SIZES = [(720, 1280), (1920, 1080)]
 def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
     folder = artifacts_dir("screenshots/staff")
     kiosk = make_app(Settings(default_language=language), size=size)
-    shots: list[str] = []
-
-    def shot(name: str) -> None:
-        # Layouts settle over a few event-loop turns; text still clipped after that fails.
-        with contextlib.suppress(QtBotTimeout):
-            qtbot.waitUntil(lambda: not clipped_labels(kiosk.window), timeout=2000)
-        path = folder / f"{language}-{size[0]}x{size[1]}-{len(shots) + 1:02d}-{name}.png"
-        assert kiosk.window.grab().save(str(path))
-        assert clipped_labels(kiosk.window) == [], name
-        shots.append(name)
+    shot = Screenshots(folder, f"{language}-{size[0]}x{size[1]}", kiosk.window, qtbot)
 
     kiosk.hold_logo(3.1)
     shot("pin")
@@ -39,7 +27,7 @@ def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
     admin = kiosk.window.admin
     kiosk.qtbot.waitUntil(lambda: i18n._("Counting…") not in admin.stats_text.text())
     shot("admin")
-    scroll = admin.main.findChildren(type(admin.swipe.area))[0]
+    scroll = admin.scroll
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     shot("admin-bottom")
     admin._show_services()
@@ -56,4 +44,4 @@ def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
     for step in wizard.step_names:
         wizard.go(step)
         shot(f"setup-{step}")
-    assert len(shots) == 7 + len(wizard.step_names)
+    assert len(shot.names) == 7 + len(wizard.step_names)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +17,7 @@ from ui.i18n import _
 from ui.icons import icon
 from ui.screens.base import Screen, label
 from ui.theme import Theme
-from ui.widgets.swipe import make_swipeable
+from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import WrapButton
 
 TILE_MIN_WIDTH = 420
@@ -37,11 +35,7 @@ class ChooseScreen(Screen):
         layout.setContentsMargins(24, 16, 24, 8)
         self.title = label("title")
         layout.addWidget(self.title)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.swipe = make_swipeable(self.scroll)
+        self.scroll = SwipeArea()
         layout.addWidget(self.scroll, 1)
         self.retranslate()
 
@@ -54,7 +48,6 @@ class ChooseScreen(Screen):
     def _build(self) -> None:
         """(Re)create the tiles for the current catalog and column count."""
         body = QWidget()
-        body.setObjectName("scrollBody")
         grid = QGridLayout(body)
         grid.setContentsMargins(0, 0, 8, 0)
         grid.setSpacing(12)
@@ -78,8 +71,7 @@ class ChooseScreen(Screen):
         for column in range(self._columns):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(row, 1)
-        self.scroll.setWidget(body)
-        self.swipe.watch(body)
+        self.scroll.set_body(body)
         self._catalog_shown = self.flow.catalog
         self._paint_icons()
 

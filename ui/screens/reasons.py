@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.screens.base import Screen, label
-from ui.widgets.swipe import make_swipeable
+from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import WrapButton
 
 CHIP_MIN_WIDTH = 420
@@ -41,11 +40,7 @@ class ReasonsScreen(Screen):
         layout.setSpacing(16)
         self.title = label("title")
         self.hint = label("subtitle")
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.swipe = make_swipeable(self.scroll)
+        self.scroll = SwipeArea()
         buttons = QHBoxLayout()
         buttons.setSpacing(16)
         self.skip = action_button("secondary")
@@ -68,7 +63,6 @@ class ReasonsScreen(Screen):
 
     def _build(self, flow: Flow) -> None:
         body = QWidget()
-        body.setObjectName("scrollBody")
         grid = QGridLayout(body)
         grid.setSpacing(12)
         grid.setContentsMargins(0, 0, 8, 0)
@@ -83,8 +77,7 @@ class ReasonsScreen(Screen):
         for column in range(columns):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(grid.rowCount(), 1)
-        self.scroll.setWidget(body)
-        self.swipe.watch(body)
+        self.scroll.set_body(body)
 
     def render(self, flow: Flow) -> None:
         key = (flow.rating, flow.catalog, max(1, self.width() // CHIP_MIN_WIDTH))

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,7 @@ from ui.staff.pin_pad import PinPad
 from ui.staff.services import StaffServices
 from ui.staff.touch_test import TouchTest
 from ui.tasks import Tasks
-from ui.widgets.swipe import make_swipeable
+from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import WrapButton
 
 log = logging.getLogger("ui.staff.admin")
@@ -113,12 +112,8 @@ class AdminPanel(QWidget):
         top.addWidget(title, 1)
         top.addWidget(back)
         layout.addLayout(top)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = SwipeArea()
         body = QWidget()
-        body.setObjectName("scrollBody")
         column = QVBoxLayout(body)
         column.setSpacing(16)
 
@@ -204,10 +199,8 @@ class AdminPanel(QWidget):
         column.addWidget(frame)
         column.addStretch(1)
 
-        scroll.setWidget(body)
-        self.swipe = make_swipeable(scroll)
-        self.swipe.watch(body)
-        layout.addWidget(scroll, 1)
+        self.scroll.set_body(body)
+        layout.addWidget(self.scroll, 1)
         return page
 
     # -- showing state -----------------------------------------------------------------------
@@ -451,18 +444,12 @@ class ServicesEditor(QWidget):
         title = label("title")
         title.setText(_("Programs and services shown"))
         layout.addWidget(title)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = SwipeArea()
         body = QWidget()
-        body.setObjectName("scrollBody")
         self.grid = QGridLayout(body)
         self.grid.setSpacing(8)
-        scroll.setWidget(body)
-        self.swipe = make_swipeable(scroll)
-        self.body = body
-        layout.addWidget(scroll, 1)
+        self.scroll.set_body(body)
+        layout.addWidget(self.scroll, 1)
         self.message = label("subtitle")
         layout.addWidget(self.message)
         row = QHBoxLayout()
@@ -499,7 +486,7 @@ class ServicesEditor(QWidget):
             self.grid.addWidget(down, index, 2)
         self.grid.setColumnStretch(0, 1)
         self.grid.setRowStretch(len(self.order), 1)
-        self.swipe.watch(self.body)
+        self.scroll.swipe.watch(self.scroll.widget())
 
     def _toggle(self, service_id: str) -> None:
         self.enabled ^= {service_id}

@@ -9,7 +9,7 @@ finger.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPointF
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractButton, QScrollArea, QWidget
 
@@ -58,8 +58,19 @@ class SwipeScroller(QObject):
         return False
 
 
-def make_swipeable(area: QScrollArea) -> SwipeScroller:
-    """Let a finger scroll ``area``; call ``watch`` on the content after (re)building it."""
-    scroller = SwipeScroller(area)
-    scroller.watch(area.viewport())
-    return scroller
+class SwipeArea(QScrollArea):
+    """A vertical list for touch: no frame, no horizontal bar, scrolled by swiping."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.swipe = SwipeScroller(self)
+        self.swipe.watch(self.viewport())
+
+    def set_body(self, body: QWidget) -> None:
+        """Show ``body`` (built afresh or not); its buttons become swipeable too."""
+        body.setObjectName("scrollBody")
+        self.setWidget(body)
+        self.swipe.watch(body)
