@@ -46,16 +46,32 @@ def percentile(values: list[float], p: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument(
+        "--baseline",
+        type=float,
+        default=15.0,
+        help="seconds of the same load without sync, measured first",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="override the app's GIL switch interval (seconds) to compare",
+    )
     args = parser.parse_args(argv)
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
     app = QApplication([])
-    with tempfile.TemporaryDirectory(prefix="ukuk-bench-") as tmp, LiveServer(
-        Path(tmp) / "server"
-    ) as live:
+    with (
+        tempfile.TemporaryDirectory(prefix="ukuk-bench-") as tmp,
+        LiveServer(Path(tmp) / "server") as live,
+    ):
         live.add_center(CENTER)
         data_dir = Path(tmp) / "kiosk"
-        enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
+        data_dir.mkdir()
         fill(data_dir, args.records)
         kiosk = KioskApp(data_dir, demo_catalog(), Settings(center_id=CENTER))
+        enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
         flow = kiosk.flow
         flow.config.debounce_s = flow.config.cooldown_s = flow.config.thanks_s = 0
         kiosk.window.resize(1280, 800)
@@ -89,6 +105,16 @@ def main(argv: list[str] | None = None) -> int:
         heart.start()
         person = QTimer(interval=50, timeout=citizen)
         person.start()
+
+        # Baseline: the same citizen and timer, no sync running.
+        until = time.perf_counter() + args.baseline
+        while time.perf_counter() < until:
+            app.processEvents()
+            time.sleep(0.002)
+        baseline_gaps, baseline_taps = gaps[:], taps[:]
+        gaps.clear()
+        taps.clear()
+        kiosk.start_sync()
         started = time.perf_counter()
         deadline = started + 600
         while time.perf_counter() < deadline:
@@ -102,13 +128,25 @@ def main(argv: list[str] | None = None) -> int:
         stored = live.query("SELECT count(*) FROM records")[0][0]
         kiosk.close()
 
-    print(f"backlog: {args.records:,} ratings; caught up in {elapsed:.1f} s "
-          f"({stored:,} records on the server, {len(taps)} taps during the catch-up)")
-    print(f"event-loop gaps ms: p50 {percentile(gaps, 50):.1f}  p99 {percentile(gaps, 99):.1f}  "
-          f"max {max(gaps):.1f}  (over {len(gaps):,} ticks of a 10 ms timer)")
+    print(
+        f"backlog: {args.records:,} ratings; caught up in {elapsed:.1f} s "
+        f"({stored:,} records on the server, {len(taps)} taps during the catch-up)"
+    )
+    print(
+        f"without sync ({args.baseline:.0f} s): event-loop gaps ms p99 "
+        f"{percentile(baseline_gaps, 99):.1f} max {max(baseline_gaps):.1f}; tap -> next "
+        f"screen ms p50 {statistics.median(baseline_taps):.1f} "
+        f"p99 {percentile(baseline_taps, 99):.1f}"
+    )
+    print(
+        f"event-loop gaps ms: p50 {percentile(gaps, 50):.1f}  p99 {percentile(gaps, 99):.1f}  "
+        f"max {max(gaps):.1f}  (over {len(gaps):,} ticks of a 10 ms timer)"
+    )
     if taps:
-        print(f"tap -> next screen ms: p50 {statistics.median(taps):.1f}  "
-              f"p99 {percentile(taps, 99):.1f}  max {max(taps):.1f}")
+        print(
+            f"tap -> next screen ms: p50 {statistics.median(taps):.1f}  "
+            f"p99 {percentile(taps, 99):.1f}  max {max(taps):.1f}"
+        )
     return 0
 
 

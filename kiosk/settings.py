@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from kiosk.files import atomic_write
 
 log = logging.getLogger("kiosk.settings")
 
@@ -125,19 +125,3 @@ def load_settings(data_dir: Path) -> Settings | None:
 def save_settings(data_dir: Path, settings: Settings) -> None:
     settings.validate()
     atomic_write(data_dir / SETTINGS_FILE, json.dumps(settings.to_json(), indent=2).encode())
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

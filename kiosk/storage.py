@@ -331,23 +331,37 @@ class Store:
 
     # -- sync bookkeeping ------------------------------------------------------------------
 
-    def mark_synced(self, uuids: list[str]) -> None:
+    def settle(
+        self,
+        synced: list[str],
+        rejected: dict[str, str] | None = None,
+        meta: dict[str, str] | None = None,
+    ) -> None:
+        """Apply one server answer in one transaction: records it holds become synced, records
+        it refused are set aside with the reason for staff, and sync bookkeeping is updated."""
         at = format_utc(self.clock())
         with self.transaction() as conn:
             conn.executemany(
                 "UPDATE records SET sync_state = 'synced', synced_at = ? "
                 "WHERE uuid = ? AND sync_state = 'pending'",
-                [(at, u) for u in uuids],
+                [(at, u) for u in synced],
             )
-
-    def quarantine(self, reasons: dict[str, str]) -> None:
-        """Set records aside that the server refused, keeping them and the reason for staff."""
-        with self.transaction() as conn:
             conn.executemany(
                 "UPDATE records SET sync_state = 'quarantined', quarantine_reason = ? "
                 "WHERE uuid = ?",
-                [(reason, u) for u, reason in reasons.items()],
+                [(reason, u) for u, reason in (rejected or {}).items()],
             )
+            conn.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                list((meta or {}).items()),
+            )
+
+    def mark_synced(self, uuids: list[str]) -> None:
+        self.settle(uuids)
+
+    def quarantine(self, reasons: dict[str, str]) -> None:
+        """Set records aside that the server refused, keeping them and the reason for staff."""
+        self.settle([], reasons)
 
     def quarantined(self) -> list[tuple[Record, str]]:
         rows = self._query(

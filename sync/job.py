@@ -7,8 +7,8 @@ What it guarantees (the reasons for its shape):
   leaves it pending, and it is sent again.
 - Nothing counted twice: each batch carries a fresh UUID as its ``Idempotency-Key``, and the
   batch id with its record uuids is saved in the database *before* sending. If the answer is
-  lost or the process dies, the next run sends the same batch with the same key, so the server
-  can answer from its record of the first try instead of storing it again.
+  lost or the process dies, the next run sends the same batch with the same key; the server
+  recognises the replay and answers ``duplicate`` for what it already stored.
 - Server restored from a backup: each run first asks the server how far it has this kiosk's
   chain (``high_water_mark``). If that went back, the records after it are sent again.
 - Bounded memory: pending records are read one batch at a time (``Store.pending(limit,
@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import __version__
 from kiosk.catalog import CatalogError, loads_catalog
+from kiosk.files import atomic_write
 from kiosk.records import Record
 from kiosk.storage import StorageError, Store, format_utc
 from sync import protocol
@@ -49,7 +50,7 @@ from sync.client import (
     TooLarge,
     TransientError,
 )
-from sync.keys import CredentialsError, Enrollment, KioskFiles, atomic_write
+from sync.keys import CredentialsError, Enrollment, KioskFiles
 from sync.lock import DirLock, SyncBusy
 
 log = logging.getLogger("sync.job")
@@ -729,11 +730,9 @@ class SyncJob:
         if unanswered:
             log.warning("the server did not answer for %d records; kept pending", len(unanswered))
             report.left_pending.extend(unanswered)
-        store.mark_synced(synced)
         if rejected:
             log.warning("the server refused %d records; set aside for staff", len(rejected))
-            store.quarantine(rejected)
-        store.set_meta(META_INFLIGHT, "")
+        store.settle(synced, rejected, {META_INFLIGHT: ""})
         went_back = self._note_hwm(store, answer.get("high_water_mark"), report)
         chain = answer.get("chain")
         if isinstance(chain, dict) and self._resend_missing(store, chain.get("missing"), report):

@@ -94,7 +94,11 @@ def verify(public_key_b64_text: str, message: bytes, signature_b64: str) -> bool
 
 
 def signed_headers(
-    private_key: Ed25519PrivateKey, device_id: str, method: str, path: str, timestamp: int,
+    private_key: Ed25519PrivateKey,
+    device_id: str,
+    method: str,
+    path: str,
+    timestamp: int,
     body: bytes,
 ) -> dict[str, str]:
     return {

@@ -150,3 +150,21 @@ def test_a_newer_schema_is_refused(tmp_path):
     conn.close()
     with pytest.raises(StorageError, match="newer"):
         Store(path)
+
+
+def test_settling_an_answer_is_all_or_nothing(store):
+    first, second = store.append(draft(score=1)), store.append(draft(score=2))
+    store.set_meta("sync.inflight", "batch-1")
+    store.conn.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE OF sync_state ON records "
+        "WHEN NEW.sync_state = 'quarantined' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    with pytest.raises(StorageError):
+        store.settle([first.uuid], {second.uuid: "conflict"}, {"sync.inflight": ""})
+    assert store.pending_count() == 2  # the synced mark was rolled back with the rest
+    assert store.get_meta("sync.inflight") == "batch-1"
+    store.conn.execute("DROP TRIGGER refuse")
+    store.settle([first.uuid], {second.uuid: "conflict"}, {"sync.inflight": ""})
+    assert store.pending_count() == 0
+    assert [why for _, why in store.quarantined()] == ["conflict"]
+    assert store.get_meta("sync.inflight") == ""
