@@ -104,13 +104,21 @@ class PinGuard:
     def failures(self) -> int:
         return int(self.store.get_meta(self.FAILURES_KEY, "0") or 0)
 
+    def stored_hash(self) -> str | None:
+        return self.store.get_meta(self.HASH_KEY)
+
     def check(self, pin: str) -> Attempt:
         """Try a PIN. While locked, no PIN is even compared."""
         locked = self.locked_for()
         if locked > 0:
             return Attempt(ok=False, locked_for_s=locked, failures=self.failures())
-        stored = self.store.get_meta(self.HASH_KEY)
-        if stored and pin_matches(pin, stored):
+        stored = self.stored_hash()
+        return self.record(bool(stored) and pin_matches(pin, stored or ""))
+
+    def record(self, ok: bool) -> Attempt:
+        """Count the outcome of a comparison made elsewhere (the slow hash runs off the GUI
+        thread); wrong PINs add up to lock-outs, a right one clears them."""
+        if ok:
             self._reset()
             return Attempt(ok=True)
         failures = self.failures() + 1

@@ -91,7 +91,7 @@ class KioskWindow(QMainWindow):
         self.pin_screen: PinScreen | None = None
         self.admin: AdminPanel | None = None
         if staff is not None:
-            self.pin_screen = PinScreen(staff.pin)
+            self.pin_screen = PinScreen(staff.pin, self.tasks)
             self.pin_screen.unlocked.connect(self.open_admin)
             self.pin_screen.cancelled.connect(self.close_staff)
             self.pages.addWidget(self.pin_screen)

@@ -163,6 +163,9 @@ class StaffKiosk:
         for digit in pin:
             self.tap(digit)
         self.tap("OK")
+        screen = self.window.pin_screen
+        if screen is not None:  # the comparison runs on a worker; wait for its answer
+            self.qtbot.waitUntil(lambda: not screen.busy)
 
     def page(self) -> QWidget:
         return self.window.pages.currentWidget()

@@ -200,3 +200,15 @@ def test_the_pointer_can_be_hidden_on_a_fullscreen_kiosk(make_app):
     assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
     kiosk.tap(_("Hide the mouse pointer"))
     assert QApplication.overrideCursor() is None
+
+
+def test_the_slow_pin_hash_is_compared_off_the_gui_thread(make_app):
+    kiosk = make_app(Settings())
+    kiosk.hold_logo(3.1)
+    screen = kiosk.window.pin_screen
+    for digit in PIN:
+        kiosk.tap(digit)
+    kiosk.tap("OK")
+    assert screen.busy  # the tap returned before the scrypt comparison finished
+    assert not screen.pad.isEnabled()
+    kiosk.qtbot.waitUntil(lambda: kiosk.page() is kiosk.window.admin)

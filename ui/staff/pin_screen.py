@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from kiosk.pin import PinGuard
+from kiosk.pin import PinGuard, pin_matches
 from ui.i18n import _, ngettext
 from ui.screens.base import label
 from ui.staff.pin_pad import PinPad
+from ui.tasks import Tasks
 
 
 class PinScreen(QWidget):
     unlocked = Signal()
     cancelled = Signal()
 
-    def __init__(self, guard: PinGuard, parent: QWidget | None = None) -> None:
+    def __init__(self, guard: PinGuard, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.guard = guard
+        self.tasks = tasks
+        self.busy = False
+        """True while the PIN's slow hash is being compared on a worker."""
         self.setObjectName("screen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = QVBoxLayout(self)
@@ -58,7 +63,19 @@ class PinScreen(QWidget):
         ).format(n=n)
 
     def _check(self, pin: str) -> None:
-        attempt = self.guard.check(pin)
+        locked = self.guard.locked_for()
+        if locked:
+            self.message.setText(self._locked_text(locked))
+            return
+        stored = self.guard.stored_hash() or ""
+        self.busy = True
+        self.pad.setEnabled(False)
+        self.tasks.run(partial(pin_matches, pin, stored), self._compared)
+
+    def _compared(self, result: object) -> None:
+        self.busy = False
+        self.pad.setEnabled(True)
+        attempt = self.guard.record(result is True)
         if attempt.ok:
             self.message.setText("")
             self.unlocked.emit()
