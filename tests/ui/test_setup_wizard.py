@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
 from kiosk.flow import Step
 from kiosk.settings import load_settings
@@ -62,7 +63,13 @@ def answer_after_connection(kiosk: StaffKiosk) -> None:
 
 def test_offline_setup_in_english(first_run, tmp_path):
     kiosk = first_run()
+    labels = [w.text() for w in kiosk.page().findChildren(QLabel) if w.isVisible()]
+    assert _("Setup, step {n} of {total}").format(n=1, total=8) in labels
+    visible = [w.accessibleName() for w in kiosk.page().findChildren(QWidget) if w.isVisible()]
+    assert _("Back") not in visible  # nothing before the first step
     kiosk.tap("English")
+    labels = [w.text() for w in kiosk.page().findChildren(QLabel) if w.isVisible()]
+    assert "Setup, step 2 of 8" in labels
     wizard = kiosk.app.wizard
     assert wizard.current_step() == "connection"
     kiosk.tap("Offline only")

@@ -50,6 +50,8 @@ ENROLL_ERRORS = {
     "tls": N_("The server's certificate was not accepted."),
 }
 
+STEP_COUNT = 8
+
 Enroller = Callable[[Path, str, str], object]
 """``enroll(data_dir, server_url, code)``; returns an enrollment with ``center_id``."""
 
@@ -119,7 +121,7 @@ class SetupWizard(QWidget):
             self.stack.removeWidget(page)
             page.deleteLater()
         self.step_names = []
-        for name, builder in (
+        for name, builder in (  # each builder runs with its own name already appended
             ("language", self._language_step),
             ("connection", self._connection_step),
             ("center", self._center_step),
@@ -137,9 +139,10 @@ class SetupWizard(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(16)
-        step = len(self.step_names)
         counter = label("counter")
-        counter.setText(_("Setup, step {n} of {total}").format(n=step + 1, total=8))
+        counter.setText(
+            _("Setup, step {n} of {total}").format(n=len(self.step_names), total=STEP_COUNT)
+        )
         heading = label("title")
         heading.setText(title)
         layout.addWidget(counter)
@@ -152,7 +155,7 @@ class SetupWizard(QWidget):
 
     def _nav(self, layout: QVBoxLayout, next_slot: Callable[[], None] | None) -> None:
         row = QHBoxLayout()
-        if len(self.step_names) > 0:
+        if len(self.step_names) > 1:
             back = button(_("Back"))
             back.clicked.connect(self.back)
             row.addWidget(back, 1)
