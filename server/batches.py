@@ -1,5 +1,8 @@
 """Receiving a batch of records: judge each record, store it once, and track each kiosk's chain.
 
+Uploaded batches and imported export files (``server.imports``) both go through
+:func:`receive_records`, so the rules below hold for both and they dedupe against each other.
+
 Nothing lost, nothing counted twice:
 - Each record is inserted with ``ON CONFLICT DO NOTHING`` against the UNIQUE constraints
   (``uuid``; ``(device_id, seq)``); when nothing was inserted the stored row is compared, so an
@@ -23,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, exists, func, select, union, update
@@ -94,6 +98,19 @@ def parse_envelope(
     return envelope
 
 
+class Sender(Protocol):
+    """Whose records these are: an authenticated kiosk, or the kiosk an export file came from."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def center_id(self) -> str: ...
+    @property
+    def device_id(self) -> str: ...
+
+
 @dataclass
 class _Outcome:
     uuid: str | None
@@ -102,43 +119,72 @@ class _Outcome:
     message: str | None = None
 
 
+@dataclass
+class Received:
+    """What became of records received together, and the sender's chain afterwards."""
+
+    outcomes: list[_Outcome]
+    high_water_mark: int
+    missing: list[tuple[int, int]]
+    intact: bool
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def reasons(self) -> dict[str, int]:
+        """How many records were rejected for each reason."""
+        out: dict[str, int] = {}
+        for outcome in self.outcomes:
+            if outcome.status == REJECTED and outcome.reason:
+                out[outcome.reason] = out.get(outcome.reason, 0) + 1
+        return out
+
+
+def receive_records(
+    conn: Connection, sender: Sender, raws: Sequence[Any], batch_id: str, now: datetime
+) -> Received:
+    """Judge and store records of one sender inside the caller's transaction.
+
+    The only way records enter the database (uploads and imported export files alike), so
+    both follow the same rules, dedupe against each other and keep one chain per device.
+    """
+    conn.execute(select(kiosks.c.id).where(kiosks.c.id == sender.id).with_for_update())
+    services = service_ids_for(conn, sender.center_id)
+    outcomes = [_receive_record(conn, sender, raw, services, batch_id, now) for raw in raws]
+    high_water_mark, missing = _advance_chain(conn, sender, now)
+    intact = not _has_breaks(conn, sender.device_id)
+    return Received(outcomes, high_water_mark, missing, intact)
+
+
 def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> BatchResponse:
     """Judge and store every record of the batch in one transaction; answer after commit."""
     now = utc_now()
     with engine.begin() as conn:
-        conn.execute(select(kiosks.c.id).where(kiosks.c.id == kiosk.id).with_for_update())
-        services = service_ids_for(conn, kiosk.center_id)
-        outcomes = [
-            _receive_record(conn, kiosk, raw, services, envelope.batch_id, now)
-            for raw in envelope.records
-        ]
-        high_water_mark, missing = _advance_chain(conn, kiosk, now)
-        intact = not _has_breaks(conn, kiosk.device_id)
-        _note_batch(conn, kiosk, envelope, outcomes, now)
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in (STORED, DUPLICATE, REJECTED)}
+        received = receive_records(conn, kiosk, envelope.records, envelope.batch_id, now)
+        _note_batch(conn, kiosk, envelope, received, now)
     log.info(
         "batch %s from %s: %d stored, %d duplicate, %d rejected; mark %d",
         envelope.batch_id,
         kiosk.name,
-        counts[STORED],
-        counts[DUPLICATE],
-        counts[REJECTED],
-        high_water_mark,
+        received.count(STORED),
+        received.count(DUPLICATE),
+        received.count(REJECTED),
+        received.high_water_mark,
     )
     return BatchResponse(
         batch_id=envelope.batch_id,
         results=[
             RecordResult(uuid=o.uuid, status=o.status, reason=o.reason, message=o.message)
-            for o in outcomes
+            for o in received.outcomes
         ],
-        high_water_mark=high_water_mark,
-        chain=ChainState(intact=intact, missing=missing),
+        high_water_mark=received.high_water_mark,
+        chain=ChainState(intact=received.intact, missing=received.missing),
     )
 
 
 def _receive_record(
     conn: Connection,
-    kiosk: Kiosk,
+    kiosk: Sender,
     raw: Any,
     services: frozenset[str] | None,
     batch_id: str,
@@ -224,7 +270,7 @@ def _stored_hash(conn: Connection, record_uuid: str) -> str | None:
 
 def _keep_rejected(
     conn: Connection,
-    kiosk: Kiosk,
+    kiosk: Sender,
     raw: Any,
     batch_id: str,
     reason: str,
@@ -332,7 +378,7 @@ def _gaps(mark: int, above: list[int]) -> tuple[int, list[tuple[int, int]]]:
 
 
 def _advance_chain(
-    conn: Connection, kiosk: Kiosk, now: datetime
+    conn: Connection, kiosk: Sender, now: datetime
 ) -> tuple[int, list[tuple[int, int]]]:
     conn.execute(
         insert_ignore(chains, conn.dialect.name).values(
@@ -372,7 +418,7 @@ def _note_batch(
     conn: Connection,
     kiosk: Kiosk,
     envelope: BatchEnvelope,
-    outcomes: list[_Outcome],
+    received: Received,
     now: datetime,
 ) -> None:
     """Keep the batch for audit; a replay only bumps its counter, never the counts."""
@@ -385,10 +431,10 @@ def _note_batch(
         received_at=now,
         last_received_at=now,
         times_received=1,
-        record_count=len(outcomes),
-        stored=sum(1 for o in outcomes if o.status == STORED),
-        duplicate=sum(1 for o in outcomes if o.status == DUPLICATE),
-        rejected=sum(1 for o in outcomes if o.status == REJECTED),
+        record_count=len(received.outcomes),
+        stored=received.count(STORED),
+        duplicate=received.count(DUPLICATE),
+        rejected=received.count(REJECTED),
         head_seq=envelope.head.seq,
         head_hash=envelope.head.hash,
         head_signature=envelope.head_signature,

@@ -1,7 +1,8 @@
 """``kiosk-server``: set up the database, run the API, and manage centers, kiosks and catalogs.
 
 Every command takes ``--db URL`` (default: ``$UKUK_SERVER_DB`` or
-``sqlite:///ukukavshiri-server.db``). Mistakes print one plain ``error:`` line and exit 1.
+``sqlite:///ukukavshiri-server.db``). Mistakes print one plain ``error:`` line and exit 1;
+``import`` exits 2 for a file that cannot be read or is damaged.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -151,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=_moment, metavar="TIME", help="judge the flags as of this time (UTC)"
     )
 
+    imp = commands.add_parser(
+        "import", parents=[common],
+        help="store the records of export files carried from kiosks without network",
+    )  # fmt: skip
+    imp.add_argument("files", metavar="FILE", nargs="+", type=Path, help="ukukavshiri-*.json")
+    imp.add_argument(
+        "--center", metavar="ID",
+        help="center for a device this server does not know yet (default: the file's center)",
+    )  # fmt: skip
+
     export = commands.add_parser("export", parents=[common], help="export all ratings as CSV")
     export.add_argument(
         "--output", type=Path, metavar="FILE", help="write here (UTF-8 with BOM) instead of stdout"
@@ -273,6 +284,26 @@ def _cmd_kiosks(args: argparse.Namespace) -> None:
         print("(no kiosks yet; add one with add-kiosk)")
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    """One summary line per file; 2 when a file was unreadable or damaged, 1 when the server
+    could not take one (e.g. unknown center), else 0, even when records were rejected."""
+    from kiosk.export import ExportError
+    from server.imports import import_file
+
+    engine = _engine(args.db)
+    status = 0
+    for path in args.files:
+        try:
+            print(import_file(engine, path, args.center).line(), flush=True)
+        except ExportError as exc:
+            print(f"error: {exc}; nothing was stored from it", file=sys.stderr, flush=True)
+            status = 2
+        except AdminError as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr, flush=True)
+            status = max(status, 1)
+    return status
+
+
 def _cmd_export(args: argparse.Namespace) -> None:
     from server.export import write_csv
 
@@ -288,7 +319,7 @@ def _cmd_export(args: argparse.Namespace) -> None:
     print(f"{count} ratings written to {args.output}.", file=sys.stderr)
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "init-db": _cmd_init_db,
     "serve": _cmd_serve,
     "add-center": _cmd_add_center,
@@ -297,6 +328,7 @@ COMMANDS = {
     "revoke-kiosk": _cmd_revoke,
     "load-catalog": _cmd_load_catalog,
     "kiosks": _cmd_kiosks,
+    "import": _cmd_import,
     "export": _cmd_export,
 }
 
@@ -304,7 +336,7 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except (CliError, AdminError, DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -318,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for engine in _ENGINES:
             engine.dispose()
         _ENGINES.clear()
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

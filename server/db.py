@@ -104,7 +104,9 @@ kiosks = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("center_id", String(64), ForeignKey("centers.id"), nullable=False),
-    Column("status", String(16), nullable=False),  # pending | active | revoked
+    # pending | active | revoked, or offline: made by an import for a device never enrolled
+    # (no key, so it cannot sign requests until it is enrolled with a code).
+    Column("status", String(16), nullable=False),
     Column("device_id", String(64), unique=True),
     Column("public_key", Text),
     Column("app_version", Text),
@@ -239,6 +241,27 @@ chain_breaks = Table(
     UniqueConstraint("device_id", "seq", name="chain_breaks_device_seq"),
 )
 
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("file_name", Text, nullable=False),  # the path as staff gave it
+    Column("records_sha256", String(64), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("file_center_id", Text, nullable=False),
+    Column("app_version", Text),
+    Column("exported_at", Text, nullable=False),  # as the kiosk wrote it
+    Column("imported_at", UtcDateTime, nullable=False),
+    # Set when every record of the file was judged; counts are kept up to date before that.
+    Column("finished_at", UtcDateTime),
+    Column("record_count", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+    Column("duplicate", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Index("imports_device", "device_id"),
+)
+
 DEFAULT_CATALOG_SCOPE = "*"
 
 
@@ -262,8 +285,13 @@ def _v1_initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(V1_TABLES))
 
 
+def _v2_imports(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[imports])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _v1_initial),
+    (2, "imports of export files", _v2_imports),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

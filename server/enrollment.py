@@ -22,7 +22,18 @@ from sqlalchemy import Engine, Row, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from server.db import centers, enroll_failures, enrollment_codes, kiosks, utc_now
+from server.db import (
+    batches,
+    centers,
+    chains,
+    enroll_failures,
+    enrollment_codes,
+    imports,
+    kiosks,
+    records,
+    rejected_records,
+    utc_now,
+)
 from server.errors import ApiError
 
 if TYPE_CHECKING:  # pydantic is not needed by the staff commands; keep them quick to start
@@ -35,6 +46,9 @@ CODE_LENGTH = 8
 DEFAULT_CODE_LIFETIME = timedelta(hours=24)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
+
+OFFLINE = "offline"
+"""Status of a kiosk entry made by ``kiosk-server import`` for a device never enrolled."""
 
 CENTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -206,6 +220,18 @@ def _issue_code(conn: Connection, kiosk_id: int, now: datetime, lifetime: timede
     raise AdminError("could not make a unique enrollment code; try again")
 
 
+def _take_over_offline(conn: Connection, offline_id: int, kiosk_id: int) -> None:
+    """Move everything of an offline entry (made by an import) to the kiosk now enrolling its
+    device, then drop the entry: the device keeps one kiosk, one chain and its history."""
+    # Wait for an import that is storing records for the entry right now, so they move too.
+    conn.execute(select(kiosks.c.id).where(kiosks.c.id == offline_id).with_for_update())
+    for table in (records, rejected_records, batches, chains, imports):
+        conn.execute(update(table).where(table.c.kiosk_id == offline_id).values(kiosk_id=kiosk_id))
+    # An offline entry never enrolled, so its codes were never used.
+    conn.execute(delete(enrollment_codes).where(enrollment_codes.c.kiosk_id == offline_id))
+    conn.execute(delete(kiosks).where(kiosks.c.id == offline_id))
+
+
 # -- the enroll request ---------------------------------------------------------------------------
 
 
@@ -277,12 +303,18 @@ def _bind(
     conn: Connection, code_row: Row[Any], request: EnrollRequest, now: datetime
 ) -> EnrollResponse:
     kiosk = conn.execute(
-        select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id)
+        select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id, kiosks.c.status, kiosks.c.device_id)
         .where(kiosks.c.id == code_row.kiosk_id)
         .with_for_update()
     ).one()
+    if kiosk.status == OFFLINE and kiosk.device_id != request.device_id:
+        raise ApiError(
+            409,
+            "device_conflict",
+            "This code is for the offline kiosk of another device; use add-kiosk for a new one.",
+        )
     holder = conn.execute(
-        select(kiosks.c.id, kiosks.c.status).where(
+        select(kiosks.c.id, kiosks.c.name, kiosks.c.status).where(
             kiosks.c.device_id == request.device_id, kiosks.c.id != kiosk.id
         )
     ).first()
@@ -290,7 +322,10 @@ def _bind(
         raise ApiError(
             409, "device_conflict", "This device already belongs to another active kiosk."
         )
-    if holder is not None:
+    if holder is not None and holder.status == OFFLINE:
+        _take_over_offline(conn, holder.id, kiosk.id)
+        log.info("kiosk %s takes over offline entry %s", kiosk.name, holder.name)
+    elif holder is not None:
         # A revoked kiosk gives up the device id so the device can serve under this kiosk.
         conn.execute(update(kiosks).where(kiosks.c.id == holder.id).values(device_id=None))
     used = conn.execute(

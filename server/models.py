@@ -198,6 +198,23 @@ class SyncStateResponse(Strict):
     missing: list[tuple[int, int]]
 
 
+# -- export files ------------------------------------------------------------------------------
+
+
+class ExportHeader(Lenient):
+    """The header of an export file (``docs/export.md``); its records are judged one by one.
+
+    The device id must be a UUID like any enrolling device's, so the kiosk can later be
+    enrolled under the same id and its chain continues.
+    """
+
+    device_id: UuidText
+    center_id: ShortText
+    app_version: Annotated[Text, Field(max_length=64)] | None = None
+    exported_at: IsoTime
+    records_sha256: Hex64
+
+
 # -- heartbeat ---------------------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ def test_kiosk_unit_restarts_the_fullscreen_app_with_the_session() -> None:
     assert kiosk["Unit"]["StartLimitIntervalSec"] == "0"  # never stop restarting
     assert kiosk["Install"]["WantedBy"] == "graphical-session.target"
     assert "graphical-session.target" in kiosk["Unit"]["PartOf"]
+    assert "DISPLAY" in kiosk["Unit"]["ConditionEnvironment"]  # never without a screen
     argv = command(kiosk)
     assert Path(argv[0]).name == "kiosk"
     assert "kiosk" in scripts()

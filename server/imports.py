@@ -1,0 +1,237 @@
+"""``kiosk-server import``: store the records of export files carried from kiosks without network.
+
+- The file is checked whole first (format, version, checksum, header; ``docs/export.md``): a
+  damaged or edited file stores nothing.
+- Its records then go through :func:`server.batches.receive_records`, the path of uploads: the
+  same per-record rules, the same rejected-record keeping and chain bookkeeping, and a record
+  already received (by upload, or from an earlier or overlapping file) is a duplicate.
+- A device the server does not know gets an ``offline`` kiosk entry in the file's center (or
+  ``--center``). It has no key, so nothing can sign requests as it; enrolling the device later
+  (``reenroll-kiosk`` for that entry, or ``add-kiosk`` under a new name, which takes the entry
+  over) binds a key to the same device id, so its chain and high-water mark continue.
+- Records are judged in chunks of :data:`CHUNK`, one transaction each, so a file from months
+  offline does not hold the database's write lock long enough to stall uploads. An interrupted
+  import is completed by importing the file again; nothing is counted twice.
+- Every import leaves a row in ``imports`` (file, checksum, device, export time, counts) for
+  audit; ``finished_at`` is set once every record of the file was judged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Engine, Row, select, update
+from sqlalchemy.engine import Connection
+
+from kiosk.export import ExportError, read_export
+from server.batches import Received, receive_records
+from server.db import centers, imports, insert_new, kiosks, utc_now
+from server.enrollment import OFFLINE, AdminError
+from server.models import ExportHeader, first_error
+from sync.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED
+
+log = logging.getLogger("server.imports")
+
+CHUNK = MAX_BATCH_RECORDS
+
+
+@dataclass(frozen=True)
+class _Sender:
+    id: int
+    name: str
+    center_id: str
+    device_id: str
+
+
+@dataclass
+class ImportSummary:
+    """What one file brought: counts, rejection reasons and the device's chain afterwards."""
+
+    path: Path
+    kiosk_name: str
+    new_kiosk: bool
+    record_count: int
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    high_water_mark: int = 0
+    missing: list[tuple[int, int]] = field(default_factory=list)
+    intact: bool = True
+
+    def add(self, received: Received) -> None:
+        self.stored += received.count(STORED)
+        self.duplicate += received.count(DUPLICATE)
+        self.rejected += received.count(REJECTED)
+        for reason, count in received.reasons().items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + count
+        self.high_water_mark = received.high_water_mark
+        self.missing = received.missing
+        self.intact = received.intact
+
+    def line(self) -> str:
+        """The one-line summary staff read."""
+        rejected = f"rejected {self.rejected}"
+        if self.reasons:
+            rejected += " (" + ", ".join(f"{r} {n}" for r, n in sorted(self.reasons.items())) + ")"
+        kiosk = f"kiosk {self.kiosk_name!r}" + (", new offline entry" if self.new_kiosk else "")
+        chain = f"complete to seq {self.high_water_mark}"
+        if self.missing:
+            chain += "; missing seq " + ", ".join(
+                str(a) if a == b else f"{a}-{b}" for a, b in self.missing
+            )
+        if not self.intact:
+            chain += "; CHAIN BROKEN"
+        return (
+            f"{self.path}: stored {self.stored}, duplicates {self.duplicate}, {rejected}; "
+            f"{kiosk}; {chain}"
+        )
+
+
+def read_file(path: Path) -> tuple[dict[str, Any], ExportHeader]:
+    """The checked document and its header; :class:`ExportError` when it cannot be used."""
+    try:
+        document = read_export(path)
+    except (ValueError, RecursionError) as exc:  # e.g. lone surrogates, absurd nesting
+        raise ExportError(f"{path}: not a usable export file ({type(exc).__name__})") from None
+    try:
+        header = ExportHeader.model_validate(document)
+    except ValidationError as exc:
+        raise ExportError(f"{path}: the file header is not valid ({first_error(exc)})") from None
+    return document, header
+
+
+def import_file(engine: Engine, path: Path, center: str | None = None) -> ImportSummary:
+    """Check ``path`` and store its records like an upload from its device would be stored.
+
+    Raises :class:`ExportError` for a file that cannot be used (nothing is stored) and
+    :class:`AdminError` when the server cannot take it (unknown center, revoked kiosk).
+    """
+    document, header = read_file(path)
+    raws: list[Any] = document["records"]
+    now = utc_now()
+    chunks = [raws[i : i + CHUNK] for i in range(0, len(raws), CHUNK)] or [[]]
+    summary: ImportSummary | None = None
+    import_id = 0
+    for number, chunk in enumerate(chunks, start=1):
+        with engine.begin() as conn:
+            sender, created = _sender_for(conn, header, center, now)
+            if summary is None:
+                summary = ImportSummary(path, sender.name, created, len(raws))
+                import_id = _start_audit(conn, path, header, sender, len(raws), now)
+            received = receive_records(conn, sender, chunk, f"import-{import_id}", now)
+            summary.add(received)
+            conn.execute(
+                update(imports)
+                .where(imports.c.id == import_id)
+                .values(
+                    stored=summary.stored,
+                    duplicate=summary.duplicate,
+                    rejected=summary.rejected,
+                    finished_at=utc_now() if number == len(chunks) else None,
+                )
+            )
+    assert summary is not None
+    log.info(
+        "import %d of %s (%s): %d stored, %d duplicate, %d rejected; mark %d",
+        import_id,
+        path,
+        summary.kiosk_name,
+        summary.stored,
+        summary.duplicate,
+        summary.rejected,
+        summary.high_water_mark,
+    )
+    return summary
+
+
+def _sender_for(
+    conn: Connection, header: ExportHeader, center: str | None, now: datetime
+) -> tuple[_Sender, bool]:
+    """The kiosk holding the file's device, made as an offline entry when there is none."""
+    created = False
+    row = _kiosk_of(conn, header.device_id)
+    if row is None:
+        row, created = _add_offline_kiosk(conn, header, center, now)
+    if row.status == "revoked":
+        raise AdminError(
+            f"device {header.device_id} belongs to kiosk {row.name!r}, which is revoked; "
+            "its records are not imported"
+        )
+    if center is not None and center != row.center_id:
+        raise AdminError(
+            f"device {header.device_id} is kiosk {row.name!r} of center {row.center_id!r}, "
+            f"not {center!r}; leave out --center"
+        )
+    return _Sender(row.id, row.name, row.center_id, header.device_id), created
+
+
+def _kiosk_of(conn: Connection, device_id: str) -> Row[Any] | None:
+    """The device's kiosk row, locked so an enrollment cannot take it over mid-chunk."""
+    return conn.execute(
+        select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id, kiosks.c.status)
+        .where(kiosks.c.device_id == device_id)
+        .with_for_update()
+    ).first()
+
+
+def _add_offline_kiosk(
+    conn: Connection, header: ExportHeader, center: str | None, now: datetime
+) -> tuple[Row[Any], bool]:
+    """The new offline entry (and True), or the one an import running at the same moment made."""
+    center_id = center or header.center_id
+    if conn.execute(select(centers.c.id).where(centers.c.id == center_id)).first() is None:
+        if center is not None:
+            raise AdminError(f"there is no center {center_id!r}; add it with add-center first")
+        raise AdminError(
+            f"the file comes from center {center_id!r}, which this server does not know; "
+            f"add it with `kiosk-server add-center {center_id} --name-ka … --name-en …` "
+            "or pass --center ID to file the kiosk under an existing center"
+        )
+    device_id = header.device_id
+    for name in (f"offline-{device_id[:8]}", f"offline-{device_id}"):
+        inserted = insert_new(
+            conn, kiosks, name=name, center_id=center_id, status=OFFLINE, device_id=device_id,
+            created_at=now,
+        )  # fmt: skip
+        row = _kiosk_of(conn, device_id)
+        if row is not None:
+            if inserted:
+                log.info("offline kiosk %s added for device %s", name, device_id)
+            return row, inserted
+    raise AdminError(f"cannot name an offline kiosk for device {device_id}: both names are taken")
+
+
+def _start_audit(
+    conn: Connection,
+    path: Path,
+    header: ExportHeader,
+    sender: _Sender,
+    record_count: int,
+    now: datetime,
+) -> int:
+    return int(
+        conn.execute(
+            imports.insert()
+            .values(
+                file_name=str(path),
+                records_sha256=header.records_sha256,
+                device_id=header.device_id,
+                kiosk_id=sender.id,
+                file_center_id=header.center_id,
+                app_version=header.app_version,
+                exported_at=header.exported_at,
+                imported_at=now,
+                record_count=record_count,
+                stored=0,
+                duplicate=0,
+                rejected=0,
+            )
+            .returning(imports.c.id)
+        ).scalar_one()
+    )
