@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,26 @@ def kiosk_fonts(qapp: QApplication) -> None:
     font = QFont()
     font.setFamilies(FAMILIES)
     qapp.setFont(font)
+
+
+@contextlib.contextmanager
+def app_font_size(qapp: QApplication, pixel_size: int) -> Iterator[None]:
+    """Render with the bundled families at the kiosk's large default size, then restore."""
+    previous = QFont(qapp.font())
+    font = QFont(previous)
+    font.setFamilies(FAMILIES)
+    font.setPixelSize(pixel_size)
+    qapp.setFont(font)
+    yield
+    qapp.setFont(previous)
+
+
+@pytest.fixture
+def ui_language() -> Iterator[None]:
+    """Tests may switch the UI language; put it back afterwards."""
+    previous = i18n.language()
+    yield
+    i18n.set_language(previous)
 
 
 @dataclass
@@ -172,6 +193,24 @@ class StaffKiosk:
 
     def texts(self) -> str:
         return "\n".join(w.text() for w in self.page().findChildren(QLabel) if w.isVisible())
+
+    def rate_and_leave(self, service: str, score: int) -> None:
+        """A citizen rates ``service`` and walks away; "Still there?" runs out; the rating
+        stays. Ends on Welcome, past the anti-abuse cooldown."""
+        flow = self.app.flow
+        self.clock.advance(3)
+        flow.start()
+        self.clock.advance(1)
+        flow.choose(service)
+        self.clock.advance(1)
+        flow.rate(score)
+        self.qtbot.waitUntil(lambda: flow.step is not Step.RATE and not flow.saving)
+        self.clock.advance(flow.config.idle_timeout_s + 1)
+        flow.tick()
+        self.clock.advance(flow.config.still_there_s + 1)
+        flow.tick()
+        assert flow.step is Step.WELCOME
+        self.clock.advance(flow.config.cooldown_s + 1)
 
     def enter_admin(self) -> None:
         self.hold_logo(3.2)

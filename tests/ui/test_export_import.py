@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from kiosk.flow import Step
 from kiosk.settings import Settings
 from sync.job import enroll
 from tests.server.live import LiveServer
@@ -15,27 +14,10 @@ from ui.i18n import _
 CENTER = "central-service-hall"
 
 
-def rate(kiosk, service: str, score: int) -> None:
-    flow = kiosk.app.flow
-    kiosk.clock.advance(3)
-    flow.start()
-    kiosk.clock.advance(1)
-    flow.choose(service)
-    kiosk.clock.advance(1)
-    flow.rate(score)
-    kiosk.qtbot.waitUntil(lambda: flow.step is not Step.RATE)
-    # The citizen walks away: "Still there?" appears, runs out, the rating is kept.
-    kiosk.clock.advance(31)
-    flow.tick()
-    kiosk.clock.advance(16)
-    flow.tick()
-    assert flow.step is Step.WELCOME
-
-
 def test_export_imported_twice_then_synced_counts_each_rating_once(make_app, usb, tmp_path):
     kiosk = make_app(Settings(center_id=CENTER))
     for service, score in (("free-canteen", 2), ("civic-budget", 5), ("homeless-shelter", 3)):
-        rate(kiosk, service, score)
+        kiosk.rate_and_leave(service, score)
     tapped = {r.uuid for r in kiosk.app.store.records() if r.kind == "rating"}
     assert len(tapped) == 3
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QPalette, QTextCursor
+from PySide6.QtGui import QFontMetrics, QPalette, QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,36 +23,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import ui
+from tests.ui.conftest import app_font_size
 from ui import i18n
 from ui.widgets.keyboard import OnScreenKeyboard
 from ui.widgets.keyboard_layouts import GEORGIAN_LETTERS, LAYOUTS
 
-FONT_DIR = Path(ui.__file__).with_name("fonts")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"
 KEY_SIZE = 60  # about 15 mm on a 21.5" full-HD panel
 
 
 @pytest.fixture(scope="module", autouse=True)
-def bundled_fonts(qapp: QApplication) -> Iterator[None]:
-    """Render with the fonts the kiosk ships, at the kiosk's large default size."""
-    for path in sorted(FONT_DIR.glob("*.ttf")):
-        assert QFontDatabase.addApplicationFont(str(path)) >= 0, path
-    previous = QFont(qapp.font())
-    font = QFont(previous)
-    font.setFamilies(["Noto Sans", "Noto Sans Georgian"])
-    font.setPixelSize(24)
-    qapp.setFont(font)
-    yield
-    qapp.setFont(previous)
-
-
-@pytest.fixture
-def ui_language() -> Iterator[None]:
-    """Tests may switch the UI language; put it back afterwards."""
-    previous = i18n.language()
-    yield
-    i18n.set_language(previous)
+def large_font(qapp: QApplication) -> Iterator[None]:
+    with app_font_size(qapp, 24):
+        yield
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from kiosk.flow import Step
 from kiosk.settings import load_settings
 from sync.keys import KioskFiles
 from tests.server.live import LiveServer
@@ -132,21 +131,7 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     answer_after_connection(kiosk)
     assert KioskFiles(tmp_path / "data").enrollment().kiosk_name == "hall-kiosk-1"
     assert kiosk.app.sync is not None
-    flow = kiosk.app.flow
-    kiosk.clock.advance(3)
-    flow.start()
-    kiosk.clock.advance(1)
-    flow.choose("free-canteen")
-    kiosk.clock.advance(1)
-    flow.rate(4)
-    kiosk.qtbot.waitUntil(lambda: flow.step is Step.REASONS)
-    kiosk.clock.advance(1)
-    flow.skip()
-    kiosk.clock.advance(1)
-    flow.skip()
-    kiosk.clock.advance(6)
-    flow.tick()
-    kiosk.clock.advance(3)
+    kiosk.rate_and_leave("free-canteen", 4)
     kiosk.enter_admin()
     kiosk.tap(_("Sync now"))
     kiosk.qtbot.waitUntil(

@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPainter
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
-import ui
+from tests.ui.conftest import app_font_size
 from ui import i18n
 from ui.contrast import AA_NORMAL_TEXT, contrast_ratio, relative_luminance, to_rgb
 from ui.widgets.smiley import INK, LABEL_MIN_PX, SCALE, SmileyButton, paint_face, scale_step
 
-FONT_DIR = Path(ui.__file__).with_name("fonts")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"
 BACKGROUND = QColor("#ffffff")
 
@@ -42,25 +41,9 @@ ENGLISH_LABELS = {
 
 
 @pytest.fixture(scope="module", autouse=True)
-def bundled_fonts(qapp: QApplication) -> Iterator[None]:
-    """Render with the fonts the kiosk ships, at the kiosk's large default size."""
-    for path in sorted(FONT_DIR.glob("*.ttf")):
-        assert QFontDatabase.addApplicationFont(str(path)) >= 0, path
-    previous = QFont(qapp.font())
-    font = QFont(previous)
-    font.setFamilies(["Noto Sans", "Noto Sans Georgian"])
-    font.setPixelSize(28)
-    qapp.setFont(font)
-    yield
-    qapp.setFont(previous)
-
-
-@pytest.fixture
-def ui_language() -> Iterator[None]:
-    """Tests may switch the UI language; put it back afterwards."""
-    previous = i18n.language()
-    yield
-    i18n.set_language(previous)
+def large_font(qapp: QApplication) -> Iterator[None]:
+    with app_font_size(qapp, 28):
+        yield
 
 
 def face_image(score: int, side: int) -> QImage:

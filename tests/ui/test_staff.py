@@ -45,20 +45,8 @@ def test_wrong_pins_lock_out_then_the_right_one_opens_the_panel(make_app):
 
 def test_the_panel_shows_sync_state_and_statistics(make_app):
     kiosk = make_app(Settings())
-    flow = kiosk.app.flow
     for score in (2, 5):
-        kiosk.clock.advance(3)
-        flow.start()
-        kiosk.clock.advance(1)
-        flow.choose("homeless-shelter")
-        kiosk.clock.advance(1)
-        flow.rate(score)
-        kiosk.qtbot.waitUntil(lambda: flow.step is Step.COMMENT)
-        kiosk.clock.advance(1)
-        flow.skip()
-        kiosk.clock.advance(6)
-        flow.tick()
-    kiosk.clock.advance(3)
+        kiosk.rate_and_leave("homeless-shelter", score)
     kiosk.enter_admin()
     admin = kiosk.window.admin
     assert "2" in admin.sync_text.text()
