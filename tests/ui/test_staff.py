@@ -200,3 +200,14 @@ def test_the_slow_pin_hash_is_compared_off_the_gui_thread(make_app):
     assert screen.busy  # the tap returned before the scrypt comparison finished
     assert not screen.pad.isEnabled()
     kiosk.qtbot.waitUntil(lambda: kiosk.page() is kiosk.window.admin)
+
+
+def test_sync_problems_are_told_in_the_staff_language(ui_language):
+    from ui import i18n
+    from ui.staff.messages import problem_text
+
+    i18n.set_language("ka")
+    assert problem_text("clock_skew", "clock off") == (
+        "პლანშეტის საათი სერვერის საათს ძალიან შორდება. დააყენეთ თარიღი და დრო."
+    )
+    assert problem_text("something_new", "The server said no.") == "The server said no."

@@ -27,6 +27,7 @@ from kiosk.stats import Statistics, statistics
 from kiosk.storage import Store
 from ui.i18n import N_, _
 from ui.screens.base import label
+from ui.staff.messages import problem_text
 from ui.staff.pin_pad import PinPad
 from ui.staff.services import StaffServices
 from ui.staff.touch_test import TouchTest
@@ -243,7 +244,8 @@ class AdminPanel(QWidget):
                 )
             )
             if getattr(status, "last_error", None):
-                lines.append(_("Last problem: {error}").format(error=status.last_error))
+                problem = problem_text(getattr(status, "last_error_code", None), status.last_error)
+                lines.append(_("Last problem: {error}").format(error=problem))
         lines.append(_("Waiting to be sent: {n}").format(n=pending))
         if oldest:
             lines.append(_("Oldest waiting since: {at}").format(at=oldest))

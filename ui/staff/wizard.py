@@ -27,9 +27,10 @@ from kiosk.catalog import Catalog
 from kiosk.pin import PinError, PinGuard
 from kiosk.settings import Settings
 from ui import i18n
-from ui.i18n import N_, _
+from ui.i18n import _
 from ui.screens.base import label
 from ui.staff.admin import ServicesEditor, button
+from ui.staff.messages import problem_text
 from ui.staff.pin_pad import PinPad
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
@@ -37,18 +38,6 @@ from ui.widgets.keyboard import OnScreenKeyboard
 
 log = logging.getLogger("ui.staff.wizard")
 
-ENROLL_ERRORS = {
-    "code_invalid": N_("This enrollment code is not valid. Check it, or ask for a new one."),
-    "code_expired": N_("This enrollment code has expired. Ask the administrator for a new one."),
-    "device_conflict": N_(
-        "The server already knows this kiosk with another key. Ask the administrator to "
-        "revoke the old entry, then try again."
-    ),
-    "rate_limited": N_("Too many attempts. Wait a few minutes and try again."),
-    "network": N_("The server cannot be reached. Check the address and the network."),
-    "timeout": N_("The server did not answer in time. Check the network and try again."),
-    "tls": N_("The server's certificate was not accepted."),
-}
 
 STEP_COUNT = 8
 
@@ -263,8 +252,7 @@ class SetupWizard(QWidget):
     def _connected(self, url: str, result: object) -> None:
         self.connect_button.setEnabled(True)
         if isinstance(result, Exception):
-            code = getattr(result, "code", None)
-            message = _(ENROLL_ERRORS[code]) if code in ENROLL_ERRORS else str(result)
+            message = problem_text(getattr(result, "code", None), str(result))
             log.warning("enrollment failed: %s", result)
             self.connection_message.setText(message)
             return

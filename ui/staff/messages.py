@@ -1,0 +1,33 @@
+"""Sync and enrollment problems in plain, translated words, by the machine code the sync layer
+and the server give them (the sync layer's own messages are English, for logs)."""
+
+from __future__ import annotations
+
+from ui.i18n import N_, _
+
+PROBLEMS = {
+    "code_invalid": N_("This enrollment code is not valid. Check it, or ask for a new one."),
+    "code_expired": N_("This enrollment code has expired. Ask the administrator for a new one."),
+    "device_conflict": N_(
+        "The server already knows this kiosk with another key. Ask the administrator to "
+        "revoke the old entry, then try again."
+    ),
+    "rate_limited": N_("Too many attempts. Wait a few minutes and try again."),
+    "network": N_("The server cannot be reached. Check the address and the network."),
+    "timeout": N_("The server did not answer in time. Check the network and try again."),
+    "tls": N_("The server's certificate was not accepted."),
+    "bad_answer": N_("The server's answer could not be read; it will be tried again."),
+    "server_error": N_("The server had a problem; it will be tried again."),
+    "unknown_device": N_(
+        "The server does not know this kiosk. Enroll it again; no rating is lost."
+    ),
+    "revoked": N_("This kiosk was switched off on the server. Enroll it again; no rating is lost."),
+    "bad_signature": N_("The server did not accept this kiosk's signature. Enroll it again."),
+    "clock_skew": N_("The tablet's clock is too far from the server's. Set the date and time."),
+    "files": N_("The kiosk's key or enrollment file cannot be read. Enroll it again."),
+}
+
+
+def problem_text(code: str | None, fallback: str) -> str:
+    """The translated sentence for ``code``, or the sync layer's own words."""
+    return _(PROBLEMS[code]) if code in PROBLEMS else fallback
