@@ -98,7 +98,7 @@ class KioskWindow(QMainWindow):
         welcome = self.screens[Step.WELCOME]
         assert isinstance(welcome, WelcomeScreen)
         welcome.staff_requested.connect(self.open_staff)
-        flow.subscribe(self.render)
+        flow.subscribe(self.refresh)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -107,7 +107,7 @@ class KioskWindow(QMainWindow):
         app = QApplication.instance()
         app.installEventFilter(self)
         app.installEventFilter(self.key_guard)
-        self.render()
+        self.refresh()
 
     # -- look ---------------------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ class KioskWindow(QMainWindow):
 
     # -- rendering ----------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         flow = self.flow
         if flow.language != self._language:
             self._language = flow.language
@@ -145,11 +145,11 @@ class KioskWindow(QMainWindow):
                 screen.retranslate()
         self._apply_look()
         screen = self.screens[flow.step]
-        screen.render(flow)
+        screen.show_state(flow)
         if self.stack.currentWidget() is not screen:
             self.stack.setCurrentWidget(screen)
-        self.header.render(flow)
-        self.overlay.render(flow)
+        self.header.show_state(flow)
+        self.overlay.show_state(flow)
 
     def current_screen(self) -> Screen:
         return self.screens[self.flow.step]
@@ -209,7 +209,7 @@ class KioskWindow(QMainWindow):
         self._drop_admin()
         if self.flow.step is Step.WELCOME:  # the next citizen meets the (new) default language
             self.flow.language = self.flow.config.default_language
-        self.render()
+        self.refresh()
 
     def _drop_admin(self) -> None:
         if self.admin is not None:
@@ -229,7 +229,7 @@ class KioskWindow(QMainWindow):
         self.base_theme = theme
         self._look = ()
         self._apply_look()
-        self.render()
+        self.refresh()
 
     def shutdown(self) -> None:
         """Stop timers and the global event filters (the app may outlive this window in tests)."""

@@ -73,7 +73,7 @@ class Header(QWidget):
         self.large_text.setAccessibleName(_("Larger text and high contrast"))
         self.large_text.setToolTip(_("Larger text and high contrast"))
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         self.back.setVisible(flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving)
         name = self.municipality or flow.catalog.municipality
         self._title_text = name.get(flow.language)

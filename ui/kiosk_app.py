@@ -130,7 +130,7 @@ class KioskApp(QObject):
         if settings.theme != old_theme:
             self.window.set_theme(theme_or_demo(settings.theme))
         self.apply_cursor()
-        self.window.render()
+        self.window.refresh()
 
     def apply_cursor(self) -> None:
         """Hide the pointer on a touch kiosk (fullscreen only; a windowed run keeps it)."""

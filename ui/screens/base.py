@@ -21,7 +21,7 @@ class Screen(QWidget):
     def retranslate(self) -> None:
         """Re-read every text after a language change."""
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         """Show the flow's current state."""
 
     def apply_theme(self, theme: Theme, icon_size: int) -> None:

@@ -84,7 +84,7 @@ class ChooseScreen(Screen):
                     icon(service.icon, self._theme.primary), self._icon_size
                 )
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         columns = self._columns_for(self.width())
         if columns != self._columns or self._catalog_shown is not flow.catalog:
             self._columns = columns
@@ -102,4 +102,4 @@ class ChooseScreen(Screen):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._columns and self._columns_for(event.size().width()) != self._columns:
-            self.render(self.flow)
+            self.show_state(self.flow)

@@ -73,7 +73,7 @@ class CommentScreen(Screen):
     def _send(self) -> None:
         self.flow.submit_comment(self.editor.toPlainText())
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         if flow.rating is not self._for_rating:
             self._for_rating = flow.rating
             self.editor.clear()

@@ -52,7 +52,7 @@ class RateScreen(Screen):
         for face in self.faces.values():
             face.retranslate()
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         if flow.service is None:
             return
         self.question.setText(flow.question())

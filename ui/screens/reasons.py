@@ -79,7 +79,7 @@ class ReasonsScreen(Screen):
         grid.setRowStretch(grid.rowCount(), 1)
         self.scroll.set_body(body)
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         key = (flow.rating, flow.catalog, max(1, self.width() // CHIP_MIN_WIDTH))
         if key != self._shown:
             self._shown = key
@@ -98,4 +98,4 @@ class ReasonsScreen(Screen):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.flow.reasons():
-            self.render(self.flow)
+            self.show_state(self.flow)

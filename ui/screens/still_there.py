@@ -45,7 +45,7 @@ class StillThereOverlay(QWidget):
         self.resume.setText(_("Continue"))
         self.resume.setAccessibleName(_("Continue"))
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         remaining = flow.still_there_remaining()
         if remaining is None:
             self.hide()

@@ -56,7 +56,7 @@ class WelcomeScreen(Screen):
         self.start.setText(_("Tap to start"))
         self.start.setAccessibleName(_("Start"))
 
-    def render(self, flow: Flow) -> None:
+    def show_state(self, flow: Flow) -> None:
         name = self._municipality or flow.catalog.municipality
         self.municipality.setText(name.get(flow.language))
         self.title.setText(TITLES[flow.language])
