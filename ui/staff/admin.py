@@ -236,6 +236,10 @@ class AdminPanel(QWidget):
         if status is not None:
             state = getattr(status, "state", "never")
             lines.append(_(SYNC_STATES.get(state, state)))
+            # An offline-only kiosk has nothing to sync with; Export is its way out.
+            self.sync_button.setEnabled(
+                self.services.sync_now is not None and state != "not_enrolled"
+            )
             if getattr(status, "server_url", None):
                 lines.append(_("Server: {url}").format(url=status.server_url))
             lines.append(
