@@ -105,12 +105,15 @@ class Catalog:
 
     def texts(self) -> list[str]:
         """Every citizen-visible text, for font-coverage checks."""
-        out = [*self.municipality.__dict__.values(), *self.question.__dict__.values()]
-        for item in (*self.centers, *self.categories, *self.services):
-            out.extend(item.name.__dict__.values())
-        for reason in self.reasons.values():
-            out.extend(reason.text.__dict__.values())
-        return out
+        texts = [
+            self.municipality,
+            self.question,
+            *(center.name for center in self.centers),
+            *(category.name for category in self.categories),
+            *(service.name for service in self.services),
+            *(reason.text for reason in self.reasons.values()),
+        ]
+        return [value for text in texts for value in (text.ka, text.en)]
 
 
 class _Reader:

@@ -50,15 +50,19 @@ class Saver(Protocol):
     def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None: ...
 
 
+class Appender(Protocol):
+    def append(self, draft: Draft) -> Record: ...
+
+
 class StoreSaver:
     """A saver that writes on the caller's thread; for tests and command-line tools."""
 
-    def __init__(self, store: object) -> None:
+    def __init__(self, store: Appender) -> None:
         self.store = store
 
     def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
         try:
-            record = self.store.append(draft)  # type: ignore[attr-defined]
+            record = self.store.append(draft)
         except StorageError as exc:
             done(exc)
         else:

@@ -20,7 +20,7 @@ from kiosk.storage import Draft, StorageError, Store, utc_now
 
 log = logging.getLogger("kiosk.writer")
 
-_STOP = object()
+Job = tuple[Draft, Callable[[SaveResult], None]]
 
 
 class RecordWriter:
@@ -29,7 +29,7 @@ class RecordWriter:
     def __init__(self, path: Path | str, clock: Callable[[], datetime] = utc_now) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._queue: queue.Queue[object] = queue.Queue()
+        self._queue: queue.Queue[Job | None] = queue.Queue()  # None: stop
         self._ready = threading.Event()
         self._open_error: StorageError | None = None
         self._thread = threading.Thread(target=self._run, name="record-writer", daemon=True)
@@ -43,7 +43,7 @@ class RecordWriter:
 
     def close(self, timeout: float = 10) -> None:
         """Finish every queued write, then stop."""
-        self._queue.put(_STOP)
+        self._queue.put(None)
         self._thread.join(timeout)
 
     def _run(self) -> None:
@@ -57,9 +57,9 @@ class RecordWriter:
         try:
             while True:
                 item = self._queue.get()
-                if item is _STOP:
+                if item is None:
                     return
-                draft, done = item  # type: ignore[misc]
+                draft, done = item
                 result: SaveResult
                 try:
                     result = store.append(draft)

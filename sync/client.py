@@ -217,7 +217,9 @@ class SyncClient:
             log.info("server clock offset now %.0f s", offset)
             self.clock_offset = offset
 
-    def _note_date(self, headers: requests.structures.CaseInsensitiveDict[str], local: float):
+    def _note_date(
+        self, headers: requests.structures.CaseInsensitiveDict[str], local: float
+    ) -> None:
         value = headers.get("Date")
         if not value:
             return
