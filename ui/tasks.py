@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger("ui.tasks")
@@ -39,6 +40,9 @@ class Tasks(QObject):
 
     def _deliver(self, done: Callable[[Any], None], result: Any) -> None:
         self.pending -= 1
+        owner = getattr(done, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # the screen that asked was closed meanwhile (e.g. the staff panel)
         try:
             done(result)
         except Exception:

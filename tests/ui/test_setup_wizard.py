@@ -141,7 +141,9 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     assert server.query("SELECT uuid FROM records")[0][0] == uuid
     kiosk.qtbot.waitUntil(lambda: kiosk.app.sync_status().state == "ok", timeout=20000)
     assert kiosk.app.store.pending_count() == 0
-    kiosk.window.admin.refresh()
-    shown = kiosk.window.admin.sync_text.text()  # the background sync may have started again
+    admin = kiosk.window.admin
+    admin.refresh()
+    kiosk.qtbot.waitUntil(lambda: admin.sync_text.text() != _("Counting…"))
+    shown = admin.sync_text.text()  # the background sync may have started again
     assert _("Waiting to be sent: {n}").format(n=0) in shown
     assert _("Last successful sync: {at}").format(at=_("never")) not in shown

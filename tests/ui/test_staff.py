@@ -49,7 +49,8 @@ def test_the_panel_shows_sync_state_and_statistics(make_app):
         kiosk.rate_and_leave("homeless-shelter", score)
     kiosk.enter_admin()
     admin = kiosk.window.admin
-    assert _("Waiting to be sent: {n}").format(n=2) in admin.sync_text.text()
+    waiting = _("Waiting to be sent: {n}").format(n=2)
+    kiosk.qtbot.waitUntil(lambda: waiting in admin.sync_text.text())
     assert not admin.sync_button.isEnabled()  # offline only: nothing to sync with
     kiosk.qtbot.waitUntil(lambda: "3.50" in admin.stats_text.text())
     assert "უსახლკარო" in admin.stats_text.text()

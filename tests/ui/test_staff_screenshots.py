@@ -25,7 +25,8 @@ def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
     shot("pin-wrong")
     kiosk.type_pin("482913")
     admin = kiosk.window.admin
-    kiosk.qtbot.waitUntil(lambda: i18n._("Counting…") not in admin.stats_text.text())
+    counting = i18n._("Counting…")
+    kiosk.qtbot.waitUntil(lambda: counting not in admin.stats_text.text() + admin.sync_text.text())
     shot("admin")
     scroll = admin.scroll
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())

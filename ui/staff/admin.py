@@ -5,6 +5,7 @@ after two idle minutes so it is never left open for the next citizen."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -207,8 +208,11 @@ class AdminPanel(QWidget):
     # -- showing state -----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read everything; the slow parts (statistics, quarantine) on a worker."""
-        self._show_sync()
+        """Re-read everything; whatever opens the database (sync state, statistics, records
+        set aside) on a worker, since on a large database that takes longer than a frame."""
+        self.sync_text.setText(_("Counting…"))
+        path = self.services.store.path
+        self.tasks.run(partial(_read_sync, path, self.services.sync_status), self._show_sync)
         self._show_settings()
         self._show_export_targets()
         catalog = self.services.catalog()
@@ -223,15 +227,14 @@ class AdminPanel(QWidget):
             )
         )
         self.stats_text.setText(_("Counting…"))
-        path = self.services.store.path
         now_local = self.services.store.clock().astimezone().replace(tzinfo=None)
         self.tasks.run(partial(_read_statistics, path, now_local), self._show_statistics)
 
-    def _show_sync(self) -> None:
-        status = self.services.sync_status() if self.services.sync_status else None
-        store = self.services.store
-        pending = store.pending_count()
-        oldest = store.oldest_pending_at()
+    def _show_sync(self, result: object) -> None:
+        if isinstance(result, Exception):
+            self.sync_text.setText(_("Sync state could not be read: {error}").format(error=result))
+            return
+        status, pending, oldest = result  # type: ignore[misc]
         lines = []
         if status is not None:
             state = getattr(status, "state", "never")
@@ -412,6 +415,17 @@ class AdminPanel(QWidget):
         setattr(self, attribute, page)
         self.pages.addWidget(page)
         self.pages.setCurrentWidget(page)
+
+
+def _read_sync(
+    path: Path, read_status: Callable[[], object] | None
+) -> tuple[object | None, int, str | None]:
+    """The sync status (which carries fresh counts) or, without sync, the counts alone."""
+    status = read_status() if read_status else None
+    if status is not None and hasattr(status, "pending_count"):
+        return status, status.pending_count, getattr(status, "oldest_pending_at", None)
+    with Store(path) as store:
+        return status, store.pending_count(), store.oldest_pending_at()
 
 
 def _read_statistics(
