@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.metrics import touch_target_px
 from ui.screens.base import Screen, label
-from ui.screens.reasons import action_button
+from ui.screens.reasons import skip_and_go_row
 from ui.widgets.keyboard import OnScreenKeyboard
 
 
@@ -35,14 +35,7 @@ class CommentScreen(Screen):
         )
         self.keyboard.set_target(self.editor)
         self.keyboard.set_max_length(self.max_length)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(16)
-        self.skip = action_button("secondary")
-        self.skip.clicked.connect(flow.skip)
-        self.send = action_button("primary")
-        self.send.clicked.connect(self._send)
-        buttons.addWidget(self.skip, 1)
-        buttons.addWidget(self.send, 2)
+        buttons, self.skip, self.send = skip_and_go_row(flow.skip, self._send)
         layout.addWidget(self.title)
         layout.addWidget(self.editor, 1)
         layout.addWidget(self.counter)

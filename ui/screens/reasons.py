@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Qt
@@ -30,6 +31,21 @@ def action_button(object_name: str) -> QPushButton:
     return button
 
 
+def skip_and_go_row(
+    skip: Callable[[], None], go: Callable[[], None]
+) -> tuple[QHBoxLayout, QPushButton, QPushButton]:
+    """The optional steps' bottom row: a clear "Skip" and a larger button that goes on."""
+    row = QHBoxLayout()
+    row.setSpacing(16)
+    skip_button = action_button("secondary")
+    skip_button.clicked.connect(skip)
+    go_button = action_button("primary")
+    go_button.clicked.connect(go)
+    row.addWidget(skip_button, 1)
+    row.addWidget(go_button, 2)
+    return row, skip_button, go_button
+
+
 class ReasonsScreen(Screen):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
@@ -41,14 +57,7 @@ class ReasonsScreen(Screen):
         self.title = label("title")
         self.hint = label("subtitle")
         self.scroll = SwipeArea()
-        buttons = QHBoxLayout()
-        buttons.setSpacing(16)
-        self.skip = action_button("secondary")
-        self.skip.clicked.connect(flow.skip)
-        self.next = action_button("primary")
-        self.next.clicked.connect(flow.submit_reasons)
-        buttons.addWidget(self.skip, 1)
-        buttons.addWidget(self.next, 2)
+        buttons, self.skip, self.next = skip_and_go_row(flow.skip, flow.submit_reasons)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
         layout.addWidget(self.scroll, 1)
