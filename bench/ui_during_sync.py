@@ -30,7 +30,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sync_backlog import CENTER, fill  # noqa: E402
 
-from kiosk.catalog import demo_catalog  # noqa: E402
+from common.catalog import demo_catalog  # noqa: E402
 from kiosk.flow import Step  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from sync.job import enroll  # noqa: E402

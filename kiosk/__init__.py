@@ -1,3 +1,1 @@
-"""Ukukavshiri kiosk core: catalog, settings, storage and the citizen flow (no Qt here)."""
-
-__version__ = "0.1.0"
+"""Ukukavshiri kiosk core: settings, storage and the citizen flow (no Qt here)."""

@@ -9,7 +9,6 @@ server's answer to a sync marks them synced.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -17,21 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import __version__
-from kiosk.records import Record
-from kiosk.storage import Store, format_utc, utc_now
-
-FORMAT = "ukukavshiri-export"
-VERSION = 1
-
-
-class ExportError(Exception):
-    """The export could not be written or read back intact; the message says why."""
-
-
-def records_checksum(records: list[dict[str, Any]]) -> str:
-    encoded = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+from common import __version__
+from common.export_format import FORMAT, VERSION, ExportError, read_export, records_checksum
+from common.records import Record, format_utc
+from kiosk.storage import Store, utc_now
 
 
 @dataclass(frozen=True)
@@ -82,23 +70,3 @@ def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"could not write to {folder}: {exc.strerror or exc}") from exc
     return ExportResult(path, len(document["records"]))
-
-
-def read_export(path: Path) -> dict[str, Any]:
-    """Read and check an export file; :class:`ExportError` says what is wrong with it."""
-    try:
-        document = json.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{path}: not an export file (invalid JSON: {exc})") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ExportError(f"{path}: not an {FORMAT} file")
-    if document.get("version") != VERSION:
-        raise ExportError(f"{path}: export version {document.get('version')!r} is not supported")
-    records = document.get("records")
-    if not isinstance(records, list):
-        raise ExportError(f"{path}: 'records' is missing")
-    if records_checksum(records) != document.get("records_sha256"):
-        raise ExportError(f"{path}: checksum mismatch; the file is damaged or was edited")
-    return document

@@ -5,7 +5,7 @@ optional reasons → optional comment → thank you → Welcome. Screens only sh
 state and feed it taps; time comes from an injected clock and :meth:`Flow.tick`, so every rule
 here (idle timeout, "Still there?", double-tap guard) is tested without a GUI or real waiting.
 
-Records are append-only (see ``kiosk.records``): the rating is written when the face is tapped,
+Records are append-only (see ``common.records``): the rating is written when the face is tapped,
 reasons when the citizen moves on from the reasons step (or walks away after choosing some), a
 comment when it is sent. A comment typed but never sent is not kept: the citizen did not say it.
 """
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from kiosk.catalog import Catalog, Category, Reason, Service
-from kiosk.records import Record
+from common.catalog import Catalog, Category, Reason, Service
+from common.records import Record
 from kiosk.storage import Draft, StorageError
 
 log = logging.getLogger("kiosk.flow")

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from kiosk.records import Record
+from common.records import Record
 
 
 @dataclass

@@ -4,7 +4,7 @@ Why this shape:
 - WAL and ``synchronous=FULL``: a rating is on disk when ``append`` returns, before the citizen
   is thanked, and survives power loss.
 - Records are never updated except for their sync bookkeeping columns, which are not part of
-  the hashed content (see ``kiosk.records``).
+  the hashed content (see ``common.records``).
 - ``seq`` comes from ``AUTOINCREMENT`` so a sequence number is never reused, even after synced
   records are pruned; the chain head lives in ``meta`` for the same reason.
 - Every ``sqlite3`` failure is turned into a :class:`StorageError` with a kind staff can act on
@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from kiosk.records import GENESIS_HASH, Record, record_hash
+from common.records import FIELDS, GENESIS_HASH, LIST_FIELDS, Record, format_utc, record_hash
 
 log = logging.getLogger("kiosk.storage")
 
@@ -68,10 +68,8 @@ MIGRATIONS: dict[int, str] = {
     """,
 }
 
-RECORD_COLUMNS = (
-    "uuid, seq, kind, rating_uuid, device_id, center_id, service_id, catalog_version, score, "
-    "reasons, comment, language, created_at, utc_offset_min, flags, prev_hash, hash"
-)
+RECORD_COLUMNS = ", ".join(FIELDS)
+"""The records table holds one column per record field, under the field's name."""
 
 
 class StorageError(Exception):
@@ -125,10 +123,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def local_offset_minutes(moment: datetime) -> int:
     offset = moment.astimezone().utcoffset() or timedelta(0)
     return int(offset.total_seconds() // 60)
@@ -143,6 +137,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
             raise StorageError(_classify(exc), self.path, str(exc)) from exc
         try:
@@ -273,7 +268,8 @@ class Store:
             digest = record_hash(record.to_wire())
             record = Record(**{**record.__dict__, "hash": digest})
             conn.execute(
-                f"INSERT INTO records ({RECORD_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                f"INSERT INTO records ({RECORD_COLUMNS}) "
+                f"VALUES ({', '.join(':' + name for name in FIELDS)})",
                 _row(record),
             )
             conn.execute(
@@ -368,7 +364,7 @@ class Store:
             f"SELECT {RECORD_COLUMNS}, quarantine_reason FROM records "
             "WHERE sync_state = 'quarantined' ORDER BY seq"
         ).fetchall()
-        return [(_record(row[:17]), row[17] or "") for row in rows]
+        return [(_record(row), row["quarantine_reason"] or "") for row in rows]
 
     def resend_after(self, high_water_mark: int) -> int:
         """Mark synced records above the server's high-water mark pending again."""
@@ -390,30 +386,16 @@ class Store:
             return cursor.rowcount
 
 
-def _row(record: Record) -> tuple[Any, ...]:
-    return (
-        record.uuid,
-        record.seq,
-        record.kind,
-        record.rating_uuid,
-        record.device_id,
-        record.center_id,
-        record.service_id,
-        record.catalog_version,
-        record.score,
-        json.dumps(list(record.reasons), ensure_ascii=False),
-        record.comment,
-        record.language,
-        record.created_at,
-        record.utc_offset_min,
-        json.dumps(list(record.flags), ensure_ascii=False),
-        record.prev_hash,
-        record.hash,
-    )
+def _row(record: Record) -> dict[str, Any]:
+    """Named parameters for the record's columns; lists are stored as JSON text."""
+    values = record.to_wire()
+    for name in LIST_FIELDS:
+        values[name] = json.dumps(values[name], ensure_ascii=False)
+    return values
 
 
-def _record(row: tuple[Any, ...]) -> Record:
-    values = list(row)
-    values[9] = tuple(json.loads(values[9]))
-    values[14] = tuple(json.loads(values[14]))
-    return Record(*values)
+def _record(row: sqlite3.Row) -> Record:
+    values = {name: row[name] for name in FIELDS}
+    for name in LIST_FIELDS:
+        values[name] = json.loads(values[name])
+    return Record.from_wire(values)

@@ -19,16 +19,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
 
-from server import __version__
-from server.auth import Kiosk, authenticate, decode_body, parse_json_object, path_with_query
-from server.auth import read_body as read_limited_body
-from server.batches import parse_envelope, receive_batch, sync_state
-from server.catalogs import catalog_for, etag_matches
-from server.enrollment import RateLimit, enroll
-from server.errors import ApiError
-from server.http_errors import install as install_error_handlers
-from server.kiosks import record_heartbeat
-from server.models import (
+from common import __version__
+from common.messages import (
     BatchRequest,
     BatchResponse,
     EnrollRequest,
@@ -40,7 +32,7 @@ from server.models import (
     SyncStateResponse,
     first_error,
 )
-from sync.protocol import (
+from common.protocol import (
     HEADER_IDEMPOTENCY,
     PATH_BATCHES,
     PATH_CATALOG,
@@ -49,6 +41,14 @@ from sync.protocol import (
     PATH_HEARTBEAT,
     PATH_SYNC_STATE,
 )
+from server.auth import Kiosk, authenticate, decode_body, parse_json_object, path_with_query
+from server.auth import read_body as read_limited_body
+from server.batches import parse_envelope, receive_batch, sync_state
+from server.catalogs import catalog_for, etag_matches
+from server.enrollment import RateLimit, enroll
+from server.errors import ApiError
+from server.http_errors import install as install_error_handlers
+from server.kiosks import record_heartbeat
 
 log = logging.getLogger("server.app")
 

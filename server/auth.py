@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select, update
 
-from server.db import kiosks, utc_now
-from server.errors import ApiError
-from sync.protocol import (
+from common.protocol import (
     HEADER_DEVICE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
@@ -30,6 +28,8 @@ from sync.protocol import (
     signing_message,
     verify,
 )
+from server.db import kiosks, utc_now
+from server.errors import ApiError
 
 if TYPE_CHECKING:
     from starlette.requests import Request

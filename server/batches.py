@@ -35,22 +35,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, exists, func, select, union, update
 from sqlalchemy.engine import Connection
 
-from kiosk.records import GENESIS_HASH, record_hash
-from server.auth import Kiosk
-from server.catalogs import service_ids_for
-from server.db import (
-    batches,
-    chain_breaks,
-    chains,
-    insert_ignore,
-    insert_new,
-    kiosks,
-    records,
-    rejected_records,
-    utc_now,
-)
-from server.errors import ApiError
-from server.models import (
+from common.messages import (
     BatchEnvelope,
     BatchResponse,
     ChainState,
@@ -59,7 +44,7 @@ from server.models import (
     SyncStateResponse,
     first_error,
 )
-from sync.protocol import (
+from common.protocol import (
     DUPLICATE,
     MAX_BATCH_RECORDS,
     REASON_BAD_HASH,
@@ -73,6 +58,22 @@ from sync.protocol import (
     head_message,
     verify,
 )
+from common.records import GENESIS_HASH, Record, record_hash
+from server.auth import Kiosk
+from server.catalogs import service_ids_for
+from server.db import (
+    batches,
+    chain_breaks,
+    chains,
+    insert_ignore,
+    insert_new,
+    kiosks,
+    record_columns,
+    records,
+    rejected_records,
+    utc_now,
+)
+from server.errors import ApiError
 
 log = logging.getLogger("server.batches")
 
@@ -198,13 +199,12 @@ def _receive_record(
         return _Outcome(uuid_hint, REJECTED, reason, message)
 
     try:
-        record = RecordIn.model_validate(raw)
+        record = Record.from_wire(RecordIn.model_validate(raw).model_dump())
     except ValidationError as exc:
         return reject(REASON_MALFORMED, f"The record is malformed: {first_error(exc)}")
     if record.device_id != kiosk.device_id:
         return reject(REASON_WRONG_DEVICE, "The record names another device than the sender.")
-    data = record.model_dump()
-    if record_hash(data) != record.hash:
+    if record_hash(record.to_wire()) != record.hash:
         return reject(REASON_BAD_HASH, "The record hash does not match its content.")
     problem = _policy_problem(record, services)
     if problem is not None:
@@ -215,23 +215,7 @@ def _receive_record(
     inserted = insert_new(
         conn,
         records,
-        uuid=record.uuid,
-        device_id=record.device_id,
-        seq=record.seq,
-        kind=record.kind,
-        rating_uuid=record.rating_uuid,
-        center_id=record.center_id,
-        service_id=record.service_id,
-        catalog_version=record.catalog_version,
-        score=record.score,
-        reasons=json.dumps(record.reasons, ensure_ascii=False),
-        comment=record.comment,
-        language=record.language,
-        created_at=record.created_at,
-        utc_offset_min=record.utc_offset_min,
-        flags=json.dumps(record.flags, ensure_ascii=False),
-        prev_hash=record.prev_hash,
-        hash=record.hash,
+        **record_columns(record),
         kiosk_id=kiosk.id,
         batch_id=batch_id,
         received_at=now,
@@ -250,7 +234,7 @@ def _receive_record(
     )
 
 
-def _policy_problem(record: RecordIn, services: frozenset[str] | None) -> tuple[str, str] | None:
+def _policy_problem(record: Record, services: frozenset[str] | None) -> tuple[str, str] | None:
     if record.kind == "rating":
         if record.score is None or not 1 <= record.score <= 5:
             return REASON_SCORE_RANGE, "A rating's score must be 1 to 5."

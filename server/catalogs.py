@@ -4,7 +4,7 @@ The server keeps the catalog bytes exactly as loaded and serves them with a stro
 SHA-256 of those bytes), so a kiosk can poll with ``If-None-Match`` for free. From the catalog
 it only needs the service ids, to refuse records for services the center does not offer.
 
-Catalogs are validated with the kiosk's own rules (``kiosk.catalog``, format 1) when staff
+Catalogs are validated with the kiosk's own rules (``common.catalog``, format 1) when staff
 load them.
 """
 
@@ -18,8 +18,8 @@ from functools import lru_cache
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
-from kiosk.catalog import CatalogError as KioskCatalogError
-from kiosk.catalog import loads_catalog
+from common.catalog import CatalogError as KioskCatalogError
+from common.catalog import loads_catalog
 from server.db import DEFAULT_CATALOG_SCOPE, catalogs, centers, insert_new, utc_now
 from server.enrollment import AdminError
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import __version__
+from common import __version__
 from server.db import (
     DEFAULT_DB_URL,
     ENV_DB_URL,
@@ -287,7 +287,7 @@ def _cmd_kiosks(args: argparse.Namespace) -> None:
 def _cmd_import(args: argparse.Namespace) -> int:
     """One summary line per file; 2 when a file was unreadable or damaged, 1 when the server
     could not take one (e.g. unknown center), else 0, even when records were rejected."""
-    from kiosk.export import ExportError
+    from common.export_format import ExportError
     from server.imports import import_file
 
     engine = _engine(args.db)

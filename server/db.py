@@ -15,6 +15,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -43,6 +44,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
+
+from common.records import LIST_FIELDS, RULES, Channel, Record, Rule
 
 log = logging.getLogger("server.db")
 
@@ -151,33 +154,54 @@ catalogs = Table(
     Column("loaded_at", UtcDateTime, nullable=False),
 )
 
+
+catalog_versions = Table(
+    "catalog_versions",
+    metadata,
+    # Every catalog version ever loaded, so a record is judged against the catalog it names
+    # (its reasons and languages), even after a newer catalog replaced it.
+    Column("version", Text, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("etag", String(80), nullable=False),
+    Column("loaded_at", UtcDateTime, nullable=False),
+)
+
+
+def _record_column(name: str, rule: Rule) -> Column[Any]:
+    """The column that holds one record field, typed from its rule (lists as JSON text)."""
+    column_type: Any
+    if rule.type in ("uuid", "hex64"):
+        column_type = String(64)
+    elif rule.type == "int":
+        column_type = BigInteger if rule.high is not None and rule.high > 2**31 else Integer
+    elif rule.type == "enum":
+        column_type = String(16)
+    else:  # text, time (as the device wrote it: hashed), list (JSON)
+        column_type = Text
+    return Column(name, column_type, nullable=rule.nullable, unique=name == "uuid")
+
+
+def record_columns(record: Record) -> dict[str, Any]:
+    """The values of a record's own columns (lists as compact JSON, non-ASCII kept)."""
+    values = record.to_wire()
+    for name in LIST_FIELDS:
+        values[name] = json.dumps(values[name], ensure_ascii=False)
+    return values
+
+
 records = Table(
     "records",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("uuid", String(64), nullable=False, unique=True),
-    Column("device_id", String(64), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("rating_uuid", String(64), nullable=False),
-    Column("center_id", Text, nullable=False),
-    Column("service_id", Text, nullable=False),
-    Column("catalog_version", Text, nullable=False),
-    Column("score", Integer),
-    Column("reasons", Text, nullable=False),  # JSON list
-    Column("comment", Text),
-    Column("language", Text, nullable=False),
-    Column("created_at", Text, nullable=False),  # as the device wrote it (hashed)
-    Column("utc_offset_min", Integer, nullable=False),
-    Column("flags", Text, nullable=False),  # JSON list
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    *(_record_column(name, rule) for name, rule in RULES.items()),
+    Column("channel", String(16), nullable=False, server_default=Channel.KIOSK.value),
     Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
     Column("batch_id", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     UniqueConstraint("device_id", "seq", name="records_device_seq"),
     Index("records_rating_uuid", "rating_uuid"),
 )
+
 
 rejected_records = Table(
     "rejected_records",

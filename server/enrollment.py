@@ -37,7 +37,7 @@ from server.db import (
 from server.errors import ApiError
 
 if TYPE_CHECKING:  # pydantic is not needed by the staff commands; keep them quick to start
-    from server.models import EnrollRequest, EnrollResponse
+    from common.messages import EnrollRequest, EnrollResponse
 
 log = logging.getLogger("server.enrollment")
 
@@ -355,7 +355,7 @@ def _bind(
         raise ApiError(
             409, "device_conflict", "This device already belongs to another active kiosk."
         ) from None
-    from server.models import EnrollResponse
+    from common.messages import EnrollResponse
 
     return EnrollResponse(
         device_id=request.device_id,

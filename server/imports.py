@@ -28,12 +28,12 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.engine import Connection
 
-from kiosk.export import ExportError, read_export
+from common.export_format import ExportError, read_export
+from common.messages import ExportHeader, first_error
+from common.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED
 from server.batches import Received, receive_records
 from server.db import centers, imports, insert_new, kiosks, utc_now
 from server.enrollment import OFFLINE, AdminError
-from server.models import ExportHeader, first_error
-from sync.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED
 
 log = logging.getLogger("server.imports")
 

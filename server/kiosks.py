@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from common.messages import HeartbeatRequest
 from server.auth import Kiosk
 from server.db import kiosks, utc_now
-from server.models import HeartbeatRequest
 
 log = logging.getLogger("server.kiosks")
 

@@ -18,7 +18,7 @@ from types import FrameType
 
 import platformdirs
 
-from kiosk import __version__
+from common import __version__
 from kiosk.storage import StorageError
 from sync.client import AuthError, PermanentError, SyncError, TransientError
 from sync.job import NotEnrolled, SyncJob, enroll, read_status

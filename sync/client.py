@@ -28,8 +28,7 @@ import requests
 import urllib3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import __version__
-from sync import protocol
+from common import __version__, protocol
 from sync.backoff import RATE_LIMIT_DEFAULT_S, parse_retry_after
 
 log = logging.getLogger("sync.client")

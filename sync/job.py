@@ -34,12 +34,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import __version__
-from kiosk.catalog import CatalogError, loads_catalog
+from common import __version__, protocol
+from common.catalog import CatalogError, loads_catalog
+from common.records import Record, format_utc
 from kiosk.files import atomic_write
-from kiosk.records import Record
-from kiosk.storage import StorageError, Store, format_utc
-from sync import protocol
+from kiosk.storage import StorageError, Store
 from sync.backoff import Backoff
 from sync.client import (
     AuthError,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import Catalog, demo_catalog
+from common.catalog import Catalog, demo_catalog
 
 
 class FakeClock:

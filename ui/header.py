@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from kiosk.catalog import Text
+from common.catalog import Text
 from kiosk.flow import Flow, Step
 from ui.i18n import _
 

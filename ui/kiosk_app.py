@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
-from kiosk.catalog import Catalog, CatalogError, load_catalog
+from common.catalog import Catalog, CatalogError, load_catalog
 from kiosk.flow import Flow, FlowConfig
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings, SettingsError, save_settings

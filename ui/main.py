@@ -9,8 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
-from kiosk import __version__
-from kiosk.catalog import Catalog, CatalogError, demo_catalog, load_catalog
+from common import __version__
+from common.catalog import Catalog, CatalogError, demo_catalog, load_catalog
 from kiosk.settings import Settings, SettingsError, load_settings
 from kiosk.storage import StorageError
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kiosk.catalog import Text
+from common.catalog import Text
 from ui.contrast import AA_NORMAL_TEXT, contrast_ratio, to_rgb
 from ui.metrics import Metrics
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from kiosk.catalog import CatalogError, demo_catalog_bytes, load_catalog, loads_catalog
+from common.catalog import CatalogError, demo_catalog_bytes, load_catalog, loads_catalog
 
 
 def _demo() -> dict:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kiosk.records import GENESIS_HASH, canonical_bytes, record_hash, verify_chain
+from common.records import GENESIS_HASH, canonical_bytes, record_hash, verify_chain
 from kiosk.storage import Store
 from tests.helpers import draft
 

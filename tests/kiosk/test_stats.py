@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from kiosk.records import Record
+from common.records import Record
 from kiosk.stats import statistics
 
 

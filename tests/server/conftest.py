@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import demo_catalog_bytes
+from common.catalog import demo_catalog_bytes
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import BACKENDS, LiveServer, make_server
 

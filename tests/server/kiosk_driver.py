@@ -1,6 +1,6 @@
 """A minimal protocol driver for server tests: signs requests like a kiosk and builds records.
 
-It speaks the protocol straight from ``sync.protocol`` so the server tests do not depend on
+It speaks the protocol straight from ``common.protocol`` so the server tests do not depend on
 the sync client, and it can also send what a correct kiosk never would (bad hashes, wrong
 devices, skewed clocks) to check the server's answers.
 """
@@ -15,8 +15,7 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.records import GENESIS_HASH, Record, record_hash
-from sync.protocol import (
+from common.protocol import (
     HEADER_IDEMPOTENCY,
     PATH_BATCHES,
     PATH_ENROLL,
@@ -26,11 +25,12 @@ from sync.protocol import (
     sign,
     signed_headers,
 )
+from common.records import GENESIS_HASH, Record, record_hash
 
 _DEFAULT: Any = object()
 
 SERVICE = "service-hall-documents"
-"""A service of the demo catalog (``kiosk/data/demo_catalog.json``)."""
+"""A service of the demo catalog (``common/data/demo_catalog.json``)."""
 
 
 def make_record(

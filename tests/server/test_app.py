@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from server import __version__
-from sync.protocol import (
+from common import __version__
+from common.protocol import (
     PATH_BATCHES,
     PATH_CATALOG,
     PATH_ENROLL,

@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.protocol import HEADER_SIGNATURE, MAX_CLOCK_SKEW_S, PATH_HEARTBEAT, PATH_SYNC_STATE
+from common.protocol import HEADER_SIGNATURE, MAX_CLOCK_SKEW_S, PATH_HEARTBEAT, PATH_SYNC_STATE
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import LiveServer
 
@@ -49,7 +49,7 @@ def test_signature_covers_the_body(kiosk: KioskDriver) -> None:
 
 
 def _signed_for(kiosk: KioskDriver, body: bytes) -> dict[str, str]:
-    from sync.protocol import signed_headers
+    from common.protocol import signed_headers
 
     return signed_headers(
         kiosk.key, kiosk.device_id, "POST", PATH_HEARTBEAT, int(time.time()), body
@@ -60,7 +60,7 @@ def test_signature_covers_method_and_query(kiosk: KioskDriver) -> None:
     signed = kiosk.get(PATH_SYNC_STATE + "?probe=1")
     assert signed.status_code == 200
     stamp = int(time.time())
-    from sync.protocol import signed_headers
+    from common.protocol import signed_headers
 
     headers = signed_headers(kiosk.key, kiosk.device_id, "GET", PATH_SYNC_STATE, stamp, b"")
     unsigned_query = requests.get(

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from kiosk.records import GENESIS_HASH
-from sync.protocol import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PATH_BATCHES, PATH_SYNC_STATE
+from common.protocol import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PATH_BATCHES, PATH_SYNC_STATE
+from common.records import GENESIS_HASH
 from tests.server.conftest import OPEN_CENTER
 from tests.server.kiosk_driver import KioskDriver, make_record
 from tests.server.live import LiveServer

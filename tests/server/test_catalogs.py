@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import demo_catalog_bytes
-from sync.protocol import PATH_CATALOG
+from common.catalog import demo_catalog_bytes
+from common.protocol import PATH_CATALOG
 from tests.server.conftest import CENTER, OPEN_CENTER
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import BACKENDS, LiveServer, make_server

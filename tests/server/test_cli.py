@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.protocol import PATH_SYNC_STATE
+from common.protocol import PATH_SYNC_STATE
 from tests.server.conftest import CENTER, unique_name
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import REPO, LiveServer

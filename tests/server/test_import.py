@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from common.protocol import PATH_SYNC_STATE
 from kiosk.export import records_checksum, write_export
 from kiosk.storage import Draft, Store
 from server.db import MIGRATIONS, SCHEMA_VERSION, make_engine, metadata, schema_migrations
-from sync.protocol import PATH_SYNC_STATE
 from tests.server.conftest import CENTER, OPEN_CENTER, KioskPool
 from tests.server.kiosk_driver import SERVICE, KioskDriver, make_chain
 from tests.server.live import LiveServer

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync.protocol import PATH_HEARTBEAT
+from common.protocol import PATH_HEARTBEAT
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import LiveServer
 

@@ -19,9 +19,8 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel
 
-from kiosk.catalog import demo_catalog_bytes
-from kiosk.records import record_hash
-from server.models import (
+from common.catalog import demo_catalog_bytes
+from common.messages import (
     BatchRequest,
     BatchResponse,
     EnrollRequest,
@@ -32,7 +31,7 @@ from server.models import (
     HeartbeatResponse,
     SyncStateResponse,
 )
-from sync.protocol import (
+from common.protocol import (
     HEADER_IDEMPOTENCY,
     MAX_CLOCK_SKEW_S,
     PATH_BATCHES,
@@ -47,6 +46,7 @@ from sync.protocol import (
     signing_message,
     verify,
 )
+from common.records import record_hash
 from tests.server.live import BACKENDS, REPO, LiveServer, make_server
 
 DOC = REPO / "docs" / "protocol.md"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import protocol
 from kiosk.storage import Draft, Store
-from sync import protocol
 from sync.job import SyncJob
 from sync.keys import Enrollment, KioskFiles, generate_key, save_private_key
 
@@ -107,7 +107,7 @@ CENTER = "central-service-hall"
 
 def demo_catalog_file(directory: Path) -> Path:
     """The app's embedded catalog as a file, to load into the server."""
-    from kiosk.catalog import demo_catalog_bytes
+    from common.catalog import demo_catalog_bytes
 
     path = directory / "catalog.json"
     path.write_bytes(demo_catalog_bytes())

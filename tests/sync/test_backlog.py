@@ -6,7 +6,7 @@ import tracemalloc
 from pathlib import Path
 from typing import ClassVar
 
-from kiosk.records import Record
+from common.records import Record
 from kiosk.storage import Store
 from tests.sync.helpers import check_invariants, enroll_new_kiosk, job, tap
 

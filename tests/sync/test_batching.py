@@ -6,9 +6,9 @@ import gzip
 import json
 import uuid
 
-from kiosk.records import Record, verify_chain
+from common import protocol
+from common.records import Record, verify_chain
 from kiosk.storage import Store
-from sync import protocol
 from sync.job import SyncJob, build_body, envelope_overhead
 from sync.keys import KioskFiles
 from tests.sync.helpers import dead_url, draft, fake_enrollment, states

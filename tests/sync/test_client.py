@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from kiosk import __version__
-from sync import protocol
+from common import __version__, protocol
 from sync.client import (
     AuthError,
     PermanentError,

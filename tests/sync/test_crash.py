@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
+from common import protocol
 from kiosk.storage import Store
-from sync import protocol
 from sync.job import META_INFLIGHT
 from sync.keys import KioskFiles
 from tests.sync.faultproxy import HOLD, Fault

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.catalog import demo_catalog_bytes
+from common.catalog import demo_catalog_bytes
 from kiosk.storage import Store
 from sync.backoff import Backoff
 from sync.client import AuthError, EnrollmentError

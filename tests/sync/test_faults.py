@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from sync import protocol
+from common import protocol
 from sync.client import AuthError, SyncError, TransientError
 from sync.job import read_status
 from tests.sync.faultproxy import (

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from sync import protocol
+from common import protocol
 from sync.keys import (
     CredentialsError,
     Enrollment,

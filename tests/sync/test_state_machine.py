@@ -22,7 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sync import protocol
+from common import protocol
 from sync.client import SyncError
 from sync.job import SyncJob
 from tests.server.live import LiveServer

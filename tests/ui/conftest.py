@@ -13,7 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
 
-from kiosk.catalog import Catalog
+from common.catalog import Catalog
 from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.settings import Settings
 from kiosk.storage import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kiosk.catalog import demo_catalog_bytes
+from common.catalog import demo_catalog_bytes
 from kiosk.flow import Step
 from kiosk.settings import Settings
 from sync.job import SyncStatus

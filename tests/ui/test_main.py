@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from kiosk.catalog import demo_catalog_bytes
+from common.catalog import demo_catalog_bytes
 
 
 def run_kiosk(*args: str) -> subprocess.CompletedProcess[str]:

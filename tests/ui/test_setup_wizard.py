@@ -104,7 +104,7 @@ def server(tmp_path, demo_catalog_path):
 
 @pytest.fixture
 def demo_catalog_path(tmp_path):
-    from kiosk.catalog import demo_catalog_bytes
+    from common.catalog import demo_catalog_bytes
 
     path = tmp_path / "catalog.json"
     path.write_bytes(demo_catalog_bytes())

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QMouseEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.catalog import Text
+from common.catalog import Text
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.screens.base import Screen, label

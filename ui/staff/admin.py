@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk import __version__
+from common import __version__
 from kiosk.export import ExportError, write_export
 from kiosk.pin import PinError
 from kiosk.stats import Statistics, statistics

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.catalog import Catalog
+from common.catalog import Catalog
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
 from kiosk.storage import Store

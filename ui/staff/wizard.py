@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.catalog import Catalog
+from common.catalog import Catalog
 from kiosk.pin import PinError, PinGuard
 from kiosk.settings import Settings
 from ui import i18n

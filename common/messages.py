@@ -15,7 +15,9 @@ import uuid as uuidlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from common.records import MAX_SEQ, RULES, Rule
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
@@ -130,37 +132,49 @@ class EnrollResponse(Strict):
 # -- records and batches -----------------------------------------------------------------------
 
 
-class RecordIn(Strict):
-    """One record as uploaded: ``kiosk.records.Record.to_wire()``."""
+def _wire_type(rule: Rule) -> Any:
+    """The pydantic type of a record field, from its :class:`~common.records.Rule`."""
+    kind: Any
+    if rule.type == "uuid":
+        kind = UuidText
+    elif rule.type == "hex64":
+        kind = Hex64
+    elif rule.type == "time":
+        kind = IsoTime
+    elif rule.type == "enum":
+        kind = Literal.__getitem__(rule.values)
+    elif rule.type == "int":
+        kind = Annotated[int, Field(ge=rule.low, le=rule.high)]
+    elif rule.type == "text":
+        kind = Annotated[Text, Field(min_length=rule.low, max_length=rule.high)]
+    else:
+        item: Any = (
+            Literal.__getitem__(rule.values)
+            if rule.values
+            else Annotated[Text, Field(max_length=rule.item_max)]
+        )
+        kind = Annotated[list[item], Field(min_length=rule.low, max_length=rule.high)]
+    return kind | None if rule.nullable else kind
 
-    uuid: UuidText
-    seq: Annotated[int, Field(ge=1)]
-    kind: Literal["rating", "reasons", "comment"]
-    rating_uuid: UuidText
-    device_id: ShortText
-    center_id: ShortText
-    service_id: ShortText
-    catalog_version: Annotated[Text, Field(max_length=200)]
-    score: int | None
-    reasons: Annotated[list[Tag], Field(max_length=100)]
-    comment: Annotated[Text, Field(max_length=20000)] | None
-    language: Annotated[Text, Field(min_length=1, max_length=35)]
-    created_at: IsoTime
-    utc_offset_min: Annotated[int, Field(ge=-1440, le=1440)]
-    flags: Annotated[list[Tag], Field(max_length=100)]
-    prev_hash: Hex64
-    hash: Hex64
+
+RecordIn: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "RecordIn",
+    __base__=Strict,
+    __doc__="One record as uploaded: ``common.records.Record.to_wire()``.",
+    **{name: (_wire_type(rule), ...) for name, rule in RULES.items()},
+)
+"""One uploaded record, checked field by field against the rules of :mod:`common.records`."""
 
 
 class Head(Strict):
-    seq: Annotated[int, Field(ge=0)]
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)]
     hash: Hex64
 
 
 class BatchEnvelope(Strict):
     """A batch with its records still raw: each record is judged on its own."""
 
-    batch_id: Annotated[Text, Field(min_length=1, max_length=128)]
+    batch_id: UuidText
     device_id: ShortText
     records: list[Any]
     head: Head
@@ -170,7 +184,7 @@ class BatchEnvelope(Strict):
 class BatchRequest(BatchEnvelope):
     """The documented shape of a batch (for OpenAPI and the docs check)."""
 
-    records: list[RecordIn]  # type: ignore[assignment]
+    records: list[RecordIn]  # type: ignore[assignment,valid-type]
 
 
 class RecordResult(Strict):

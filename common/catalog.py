@@ -271,7 +271,7 @@ def loads_catalog(raw: bytes | str, source: str = "<catalog>") -> Catalog:
 
 
 def demo_catalog_bytes() -> bytes:
-    return resources.files("kiosk.data").joinpath(DEMO_CATALOG).read_bytes()
+    return resources.files("common.data").joinpath(DEMO_CATALOG).read_bytes()
 
 
 def demo_catalog() -> Catalog:

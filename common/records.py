@@ -1,0 +1,168 @@
+"""The immutable records a kiosk writes: their fields (declared once, here), the vocabularies
+they use, and the canonical encoding that chains them.
+
+A rating session produces up to three append-only records: the ``rating`` (written the moment
+the citizen taps a face), then optionally ``reasons`` and ``comment`` records that point back
+to it through ``rating_uuid``. No record is edited after it is written, so sync never re-sends
+a changed record and every record can be chained and signed.
+
+Each field of :class:`Record` carries a :class:`Rule`: what the server accepts in it. The
+kiosk's storage columns, the server's table, the server's validation of uploads and the
+export files are all derived from this one declaration (``docs/records.md`` states it).
+
+Each kiosk's records form a hash chain: ``hash = sha256(canonical_bytes(record))`` where the
+canonical bytes cover every field except ``hash`` itself (``prev_hash`` included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Kind(StrEnum):
+    """What a record carries: the score, the reasons chosen, or the comment."""
+
+    RATING = "rating"
+    REASONS = "reasons"
+    COMMENT = "comment"
+
+
+class Channel(StrEnum):
+    """How a rating reached the server."""
+
+    KIOSK = "kiosk"
+
+
+class SyncState(StrEnum):
+    """Where a record stands on the kiosk, from its own point of view."""
+
+    PENDING = "pending"
+    SYNCED = "synced"
+    QUARANTINED = "quarantined"
+    """The server refused it; kept, with the reason, for staff."""
+
+
+class Flag(StrEnum):
+    """Markers a kiosk may set on a record; they never cause a record to be dropped."""
+
+    BURST = "burst"
+    """More ratings than the kiosk's burst limit arrived within its burst window."""
+
+
+GENESIS_HASH = "0" * 64
+"""``prev_hash`` of a kiosk's first record."""
+
+MAX_SEQ = 2**63 - 1
+"""The largest ``seq`` (a signed 64-bit integer, as both databases store it)."""
+
+SCORES = range(1, 6)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What the server accepts in one field (``docs/records.md`` states each one).
+
+    ``type``: ``uuid`` (36-character form), ``text`` (valid Unicode, no NUL), ``int``,
+    ``hex64`` (64 lowercase hex digits), ``time`` (ISO 8601, UTC), ``enum`` (the field's
+    vocabulary in ``values``) or ``list`` (of texts of at most ``item_max`` characters, or of
+    ``values`` when given). ``low``/``high`` are the length bounds of a text or list and the
+    value bounds of an int.
+    """
+
+    type: Literal["uuid", "text", "int", "hex64", "time", "enum", "list"]
+    low: int | None = None
+    high: int | None = None
+    nullable: bool = False
+    item_max: int | None = None
+    values: tuple[str, ...] = ()
+
+
+def _rule(rule: Rule, **kwargs: Any) -> Any:
+    return field(metadata={"rule": rule}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One append-only record, exactly as it is stored, hashed and uploaded."""
+
+    uuid: str = _rule(Rule("uuid"))
+    seq: int = _rule(Rule("int", 1, MAX_SEQ))
+    kind: str = _rule(Rule("enum", values=tuple(Kind)))
+    rating_uuid: str = _rule(Rule("uuid"))
+    device_id: str = _rule(Rule("uuid"))
+    center_id: str = _rule(Rule("text", 1, 200))
+    service_id: str = _rule(Rule("text", 1, 200))
+    catalog_version: str = _rule(Rule("text", 0, 200))
+    score: int | None = _rule(Rule("int", nullable=True))
+    """1–5 on a rating, ``None`` otherwise (a wrong score is refused as ``score_out_of_range``)."""
+    reasons: tuple[str, ...] = _rule(Rule("list", 0, 100, item_max=200))
+    comment: str | None = _rule(Rule("text", 0, 20000, nullable=True))
+    language: str = _rule(Rule("text", 1, 35))
+    created_at: str = _rule(Rule("time"))
+    """Device wall-clock time in UTC, ISO 8601 with microseconds and a ``Z``."""
+    utc_offset_min: int = _rule(Rule("int", -1440, 1440))
+    """The device's UTC offset at ``created_at``, in minutes (Georgia: 240)."""
+    flags: tuple[str, ...] = _rule(Rule("list", 0, 10, values=tuple(Flag)), default=())
+    """Markers from :class:`Flag`; any other value is refused as malformed."""
+    prev_hash: str = _rule(Rule("hex64"), default=GENESIS_HASH)
+    hash: str = _rule(Rule("hex64"), default="")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object uploaded to the server (lists instead of tuples)."""
+        data = asdict(self)
+        for name in LIST_FIELDS:
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Record:
+        """A record from its wire form (or any mapping holding every field)."""
+        values = {name: data[name] for name in FIELDS}
+        for name in LIST_FIELDS:
+            values[name] = tuple(values[name])
+        return cls(**values)
+
+
+RULES: dict[str, Rule] = {f.name: f.metadata["rule"] for f in fields(Record)}
+FIELDS: tuple[str, ...] = tuple(RULES)
+"""Every field of a record, in declaration order."""
+HASHED_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name != "hash")
+LIST_FIELDS: tuple[str, ...] = tuple(name for name, rule in RULES.items() if rule.type == "list")
+
+
+def canonical_bytes(data: dict[str, Any]) -> bytes:
+    """UTF-8 JSON of the hashed fields: sorted keys, no spaces, non-ASCII kept as is."""
+    subset = {name: data[name] for name in HASHED_FIELDS}
+    for name in LIST_FIELDS:
+        subset[name] = list(subset[name])
+    return json.dumps(
+        subset, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def record_hash(data: dict[str, Any]) -> str:
+    """Hex SHA-256 of the canonical encoding; ``data`` may be a wire dict or ``asdict``."""
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
+
+
+def verify_chain(records: list[dict[str, Any]], prev_hash: str = GENESIS_HASH) -> int | None:
+    """Index of the first record whose hash or link is wrong, or None if the run is intact.
+
+    ``records`` must be consecutive by ``seq``; ``prev_hash`` is the hash before the first.
+    """
+    expected_prev = prev_hash
+    for index, data in enumerate(records):
+        if data["prev_hash"] != expected_prev or record_hash(data) != data["hash"]:
+            return index
+        expected_prev = data["hash"]
+    return None
+
+
+def format_utc(moment: datetime) -> str:
+    """The time form records carry: UTC, microseconds, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
