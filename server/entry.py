@@ -1,22 +1,14 @@
-"""The ``kiosk-server`` command, which says what to install when the server extra is missing
-(a kiosk installs the package without FastAPI, SQLAlchemy and the database drivers)."""
+"""The ``kiosk-server`` command (it needs the ``server`` extra)."""
 
 from __future__ import annotations
 
 import sys
 
+from common.entry import run
+
 
 def main() -> int:
-    try:
-        from server.cli import main as run
-    except ModuleNotFoundError as exc:
-        print(
-            f"kiosk-server: the {exc.name!r} package is missing; the server needs the server "
-            "extra: pip install 'ukukavshiri[server]'",
-            file=sys.stderr,
-        )
-        return 2
-    return run()
+    return run("server.cli:main", "server", "kiosk-server")
 
 
 if __name__ == "__main__":

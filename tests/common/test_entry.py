@@ -1,0 +1,25 @@
+"""A command whose role was not installed says what to install, not a traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from server import entry as server_entry
+from sync import entry as sync_entry
+from ui import entry as kiosk_entry
+
+
+@pytest.mark.parametrize(
+    ("entry", "module", "extra"),
+    [
+        (server_entry, "server.cli", "server"),
+        (sync_entry, "sync.cli", "kiosk"),
+        (kiosk_entry, "ui.main", "kiosk"),
+    ],
+)
+def test_missing_dependencies_name_the_extra(monkeypatch, capsys, entry, module, extra):
+    monkeypatch.setitem(sys.modules, module, None)  # as if its imports were missing
+    assert entry.main() == 2
+    assert f"pip install 'ukukavshiri[{extra}]'" in capsys.readouterr().err
