@@ -82,6 +82,35 @@ class Rule:
     values: tuple[str, ...] = ()
 
 
+def describe(rule: Rule) -> str:
+    """The rule in the words of ``docs/records.md`` (a test holds the doc to it)."""
+    null = "`null` or " if rule.nullable else ""
+    if rule.type == "uuid":
+        text = "a UUID in its 36-character form"
+    elif rule.type == "hex64":
+        text = "64 lowercase hex digits"
+    elif rule.type == "time":
+        text = "an ISO 8601 time with a `Z` or `±HH:MM` offset"
+    elif rule.type == "enum":
+        text = "one of " + ", ".join(f"`{value}`" for value in rule.values)
+    elif rule.type == "int":
+        bounds = [
+            f"≥ {rule.low}" if rule.low is not None else "",
+            f"≤ {rule.high}" if rule.high is not None else "",
+        ]
+        text = "an integer" + (" " + " and ".join(b for b in bounds if b) if any(bounds) else "")
+    elif rule.type == "text":
+        text = f"text of {rule.low} to {rule.high} characters, no NUL"
+    else:
+        items = (
+            "each one of " + ", ".join(f"`{value}`" for value in rule.values)
+            if rule.values
+            else f"each text of at most {rule.item_max} characters"
+        )
+        text = f"a list of at most {rule.high} items, {items}"
+    return null + text
+
+
 def _rule(rule: Rule, **kwargs: Any) -> Any:
     return field(metadata={"rule": rule}, **kwargs)
 

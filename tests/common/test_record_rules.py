@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import fields
 
@@ -25,8 +26,8 @@ def test_every_field_is_stored_on_the_kiosk_under_its_name(tmp_path):
     with sqlite3.connect(tmp_path / "k.db") as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
     assert set(FIELDS) <= set(columns)
-    assert FIELDS == tuple(f.name for f in fields(Record))
-    assert HASHED_FIELDS == tuple(name for name in FIELDS if name != "hash")
+    assert tuple(f.name for f in fields(Record)) == FIELDS
+    assert tuple(name for name in FIELDS if name != "hash") == HASHED_FIELDS
 
 
 def test_every_field_has_a_server_column(tmp_path):
@@ -76,3 +77,15 @@ def test_unknown_keys_are_refused(tmp_path):
 def test_the_vocabularies_are_the_documented_ones():
     assert [k.value for k in Kind] == ["rating", "reasons", "comment"]
     assert [f.value for f in Flag] == ["burst"]
+
+
+def test_the_documented_rules_are_the_rules():
+    from pathlib import Path
+
+    from common.records import RULES, describe
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "records.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|$", doc, re.M))
+    assert {name: rows.get(name) for name in RULES} == {
+        name: describe(rule) for name, rule in RULES.items()
+    }
