@@ -37,3 +37,14 @@ def test_chain_check_finds_a_missing_record(tmp_path):
     store = Store(tmp_path / "k.db")
     wires = [store.append(draft(score=s)).to_wire() for s in (1, 2, 3)]
     assert verify_chain([wires[0], wires[2]]) == 1
+
+
+def test_canonical_escaping_is_the_documented_one(tmp_path):
+    store = Store(tmp_path / "k.db")
+    text = '\x08\t\n\x0c\r\x01\x7f\u2028/"\\ა'
+    record = store.append(draft(kind="comment", score=None, comment=text))
+    encoded = canonical_bytes(record.to_wire())
+    documented = '"comment":"\\b\\t\\n\\f\\r\\u0001\x7f\u2028/\\"\\\\ა"'.encode()
+    assert documented in encoded
+    assert b'"score":null' in encoded
+    assert b'"utc_offset_min":' in encoded
