@@ -4,6 +4,9 @@ Requests are validated in strict mode: no silent coercion of ``"3"`` to ``3`` or
 because every record field is covered by the hash and must reach the database exactly as the
 kiosk wrote it. Batch envelopes and records refuse unknown keys (a key we do not store would be
 lost); enrollment and heartbeat bodies ignore them, so a newer kiosk can talk to an older server.
+
+Answers (:class:`ServerAnswer`) are strict in their types too, and ignore unknown keys: the
+kiosk validates the server's answers with these same models, and a newer server may add fields.
 """
 
 from __future__ import annotations
@@ -91,15 +94,33 @@ class Lenient(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
 
 
+class ServerAnswer(Lenient):
+    """An answer of the server: strict types, unknown keys ignored.
+
+    The server builds its answers from these models and the kiosk's sync client validates them
+    with the same models (``model_validate_json``). Why unknown keys are ignored rather than
+    refused: a newer server may add a field to an answer, and an older kiosk must keep working
+    with the fields it knows. This never changes what the server sends, because the setting
+    only applies when reading: the server constructs its answers by keyword and pydantic
+    serialises only the declared fields (error bodies are made in ``server/errors.py``), and
+    ``tests/server/test_protocol_docs.py`` compares them with the docs. Types stay strict:
+    ``"high_water_mark": "5"`` or ``"status": "ok"`` is a broken answer, not a guess.
+
+    Why on the model and not per call (``model_validate_json(body, extra="ignore")``): that
+    argument only exists since pydantic 2.12 while this project accepts 2.6, and a model that
+    says what it accepts cannot be validated the wrong way by a forgetful caller.
+    """
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 
-class ErrorDetail(Strict):
+class ErrorDetail(ServerAnswer):
     code: str
     message: str
 
 
-class ErrorBody(Strict):
+class ErrorBody(ServerAnswer):
     error: ErrorDetail
     server_time: int | None = Field(default=None, description="Only with code clock_skew.")
 
@@ -107,7 +128,7 @@ class ErrorBody(Strict):
 # -- health ------------------------------------------------------------------------------------
 
 
-class HealthResponse(Strict):
+class HealthResponse(ServerAnswer):
     status: Literal["ok"]
     version: str
 
@@ -122,7 +143,7 @@ class EnrollRequest(Lenient):
     app_version: Annotated[Text, Field(max_length=64)]
 
 
-class EnrollResponse(Strict):
+class EnrollResponse(ServerAnswer):
     device_id: str
     kiosk_name: str
     center_id: str
@@ -184,29 +205,29 @@ class BatchEnvelope(Strict):
 class BatchRequest(BatchEnvelope):
     """The documented shape of a batch (for OpenAPI and the docs check)."""
 
-    records: list[RecordIn]  # type: ignore[assignment,valid-type]
+    records: list[RecordIn]  # type: ignore[valid-type]
 
 
-class RecordResult(Strict):
+class RecordResult(ServerAnswer):
     uuid: str | None
     status: Literal["stored", "duplicate", "rejected"]
     reason: str | None
     message: str | None
 
 
-class ChainState(Strict):
+class ChainState(ServerAnswer):
     intact: bool
     missing: list[tuple[int, int]]
 
 
-class BatchResponse(Strict):
+class BatchResponse(ServerAnswer):
     batch_id: str
     results: list[RecordResult]
     high_water_mark: int
     chain: ChainState
 
 
-class SyncStateResponse(Strict):
+class SyncStateResponse(ServerAnswer):
     high_water_mark: int
     server_time: int
     missing: list[tuple[int, int]]
@@ -243,7 +264,7 @@ class HeartbeatRequest(Lenient):
     clock_offset_s: float
 
 
-class HeartbeatResponse(Strict):
+class HeartbeatResponse(ServerAnswer):
     server_time: int
 
 

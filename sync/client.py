@@ -10,6 +10,15 @@ Why a clock offset: tablets are often set to the wrong time, and the server refu
 signatures more than five minutes off. Every answer's ``Date`` header tells us the server's
 time, so later requests are stamped with server time and a wrong tablet clock never locks
 the kiosk out. A ``clock_skew`` refusal is retried once with the corrected offset.
+
+Why the server's own message types: answers are validated with the pydantic models the server
+builds them from (:mod:`common.messages`), so both sides read the protocol from one place.
+Those answer models have strict types and ignore unknown keys (see
+:class:`common.messages.ServerAnswer`): a newer server may add fields, but ``"5"`` for a number
+is a broken answer. An answer that does not validate, or is no JSON at all (a captive portal's
+page), is a :class:`TransientError` with code ``bad_answer`` and changes nothing locally. The
+bodies we send (enrollment, heartbeat) are built from the request models too, so only their
+documented fields can ever go out.
 """
 
 from __future__ import annotations
@@ -19,19 +28,33 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import BaseModel, ValidationError
 
 from common import __version__, protocol
+from common.messages import (
+    BatchResponse,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    HealthResponse,
+    HeartbeatRequest,
+    HeartbeatResponse,
+    SyncStateResponse,
+    first_error,
+)
 from sync.backoff import RATE_LIMIT_DEFAULT_S, parse_retry_after
 
 log = logging.getLogger("sync.client")
+
+AnswerModel = TypeVar("AnswerModel", bound=BaseModel)
 
 USER_AGENT = f"Ukukavshiri-Kiosk/{__version__}"
 DEFAULT_CONNECT_TIMEOUT_S = 10.0
@@ -118,13 +141,19 @@ class CatalogAnswer:
     body: bytes = b""
 
 
-def _error_fields(body: bytes) -> tuple[str | None, str | None]:
+def _error_body(body: bytes) -> ErrorBody | None:
+    """The server's error body, or None for anything else (a proxy's page, an empty body)."""
     try:
-        data = json.loads(body.decode("utf-8"))
-        error = data["error"]
-        return str(error.get("code")), str(error.get("message", ""))
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        return None, None
+        return ErrorBody.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body.decode("utf-8")), dict)
+    except ValueError:  # UnicodeDecodeError included
+        return False
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
@@ -143,23 +172,6 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
-
-
-def parse_server_time(value: Any) -> float | None:
-    """Unix seconds from a ``server_time`` field (number or ISO 8601), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.timestamp()
-    return None
 
 
 class SyncClient:
@@ -313,31 +325,20 @@ class SyncClient:
         """Send one request; return the answer if its status is in ``accept``, else raise."""
         answer = self._send(method, path, body, headers or {}, signed)
         if signed and answer.status == 401:
-            code, _ = _error_fields(answer.body)
-            if code == "clock_skew":
-                self._learn_from_skew(answer)
+            error = _error_body(answer.body)
+            if error is not None and error.error.code == "clock_skew":
+                if error.server_time is not None:
+                    self._note_server_time(float(error.server_time), self.clock())
                 log.info("clock skew reported; retrying once with offset %.0f s", self.clock_offset)
                 answer = self._send(method, path, body, headers or {}, signed)
         if answer.status in accept:
             return answer
         raise self._error_for(answer)
 
-    def _learn_from_skew(self, answer: Answer) -> None:
-        try:
-            server_time = parse_server_time(answer.json().get("server_time"))
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            server_time = None
-        if server_time is None:
-            try:
-                data = answer.json()
-                server_time = parse_server_time(data["error"].get("server_time"))
-            except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-                server_time = None
-        self._note_server_time(server_time, self.clock())
-
     def _error_for(self, answer: Answer) -> SyncError:
         status = answer.status
-        code, detail = _error_fields(answer.body)
+        error = _error_body(answer.body)
+        code, detail = (error.error.code, error.error.message) if error else (None, None)
         suffix = f" ({code}: {detail})" if code else f" (HTTP {status})"
         if status in (401, 403):
             if code == "clock_skew":
@@ -377,41 +378,51 @@ class SyncClient:
             )
         return PermanentError("The server refused the request." + suffix, code=code, status=status)
 
-    def _json_object(self, answer: Answer) -> dict[str, Any]:
+    def _validated(self, answer: Answer, model: type[AnswerModel], what: str) -> AnswerModel:
+        """The answer's body as ``model``; a :class:`TransientError` ``bad_answer`` if it is not.
+
+        ``model_validate_json`` refuses in one step what is not UTF-8, not JSON, not an object
+        or not the documented shape; unknown keys pass (the answer models ignore them).
+        """
         try:
-            data = answer.json()
-        except (ValueError, UnicodeDecodeError) as exc:
+            return model.model_validate_json(answer.body)
+        except ValidationError as exc:
+            log.warning("unreadable %s from the server: %s", what, first_error(exc))
             raise TransientError(
-                "The server's answer could not be read.", code="bad_answer", status=answer.status
+                f"The server's {what} could not be read.", code="bad_answer", status=answer.status
             ) from exc
-        if not isinstance(data, dict):
-            raise TransientError(
-                "The server's answer could not be read.", code="bad_answer", status=answer.status
-            )
-        return data
 
     # -- API -------------------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
-        return self._json_object(self.request("GET", protocol.PATH_HEALTH, signed=False))
+    def health(self) -> HealthResponse:
+        answer = self.request("GET", protocol.PATH_HEALTH, signed=False)
+        return self._validated(answer, HealthResponse, "health answer")
 
     def enroll(
         self, code: str, device_id: str, public_key_b64: str, app_version: str = __version__
-    ) -> dict[str, Any]:
-        """Register this device's public key with a one-time code; returns the server's view."""
-        body = json.dumps(
-            {
-                "code": code,
-                "device_id": device_id,
-                "public_key": public_key_b64,
-                "app_version": app_version,
-            }
-        ).encode("utf-8")
+    ) -> EnrollResponse:
+        """Register this device's public key with a one-time code; returns the server's view.
+
+        The body is checked here with the server's own rules before anything is sent: a code
+        that cannot be valid is refused at once, like the server would.
+        """
+        try:
+            request = EnrollRequest(
+                code=code, device_id=device_id, public_key=public_key_b64, app_version=app_version
+            )
+        except ValidationError as exc:
+            problem = first_error(exc)
+            log.warning("enrollment request not sent: %s", problem)
+            if any(err["loc"][:1] == ("code",) for err in exc.errors()):
+                raise EnrollmentError(ENROLL_MESSAGES["code_invalid"], code="code_invalid") from exc
+            raise EnrollmentError(
+                f"The enrollment request could not be made ({problem}).", code="malformed"
+            ) from exc
         try:
             answer = self.request(
                 "POST",
                 protocol.PATH_ENROLL,
-                body,
+                request.model_dump_json().encode("utf-8"),
                 {"Content-Type": "application/json"},
                 signed=False,
                 accept=(200, 201),
@@ -431,23 +442,13 @@ class SyncClient:
                     retry_after=exc.retry_after,
                 ) from exc
             raise
-        data = self._json_object(answer)
-        for name in ("device_id", "kiosk_name", "center_id"):
-            if not isinstance(data.get(name), str | int):
-                raise TransientError(
-                    "The server's enrollment answer is incomplete.", code="bad_answer"
-                )
-        return data
+        return self._validated(answer, EnrollResponse, "enrollment answer")
 
-    def sync_state(self) -> dict[str, Any]:
-        data = self._json_object(self.request("GET", protocol.PATH_SYNC_STATE))
-        if not isinstance(data.get("high_water_mark"), int) or isinstance(
-            data.get("high_water_mark"), bool
-        ):
-            raise TransientError("The server's sync state could not be read.", code="bad_answer")
-        return data
+    def sync_state(self) -> SyncStateResponse:
+        answer = self.request("GET", protocol.PATH_SYNC_STATE)
+        return self._validated(answer, SyncStateResponse, "sync state")
 
-    def upload_batch(self, batch_id: str, gzipped_body: bytes) -> dict[str, Any]:
+    def upload_batch(self, batch_id: str, gzipped_body: bytes) -> BatchResponse:
         """POST one gzip'd batch under its idempotency key; returns the validated answer."""
         answer = self.request(
             "POST",
@@ -459,19 +460,10 @@ class SyncClient:
                 protocol.HEADER_IDEMPOTENCY: batch_id,
             },
         )
-        data = self._json_object(answer)
-        results = data.get("results")
-        valid = isinstance(results, list) and all(
-            isinstance(item, dict)
-            and isinstance(item.get("uuid"), str | None)
-            and item.get("status") in (protocol.STORED, protocol.DUPLICATE, protocol.REJECTED)
-            for item in results
-        )
-        if not valid:
-            raise TransientError("The server's batch answer could not be read.", code="bad_answer")
-        return data
+        return self._validated(answer, BatchResponse, "batch answer")
 
     def catalog(self, etag: str | None) -> CatalogAnswer:
+        """The catalog's bytes (judged by :func:`common.catalog.loads_catalog`, not here)."""
         headers = {"If-None-Match": etag} if etag else {}
         try:
             answer = self.request("GET", protocol.PATH_CATALOG, headers=headers, accept=(200, 304))
@@ -481,12 +473,18 @@ class SyncClient:
             raise
         if answer.status == 304:
             return CatalogAnswer(changed=False, etag=etag)
-        self._json_object(answer)  # an HTML page from a captive portal is a network problem
+        if not _is_json_object(answer.body):
+            # An HTML page from a captive portal is a network problem, not a bad catalog.
+            raise TransientError(
+                "The server's catalog could not be read.", code="bad_answer", status=answer.status
+            )
         return CatalogAnswer(changed=True, etag=answer.headers.get("ETag"), body=answer.body)
 
-    def heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps(payload).encode("utf-8")
+    def heartbeat(self, report: HeartbeatRequest) -> HeartbeatResponse:
         answer = self.request(
-            "POST", protocol.PATH_HEARTBEAT, body, {"Content-Type": "application/json"}
+            "POST",
+            protocol.PATH_HEARTBEAT,
+            report.model_dump_json().encode("utf-8"),
+            {"Content-Type": "application/json"},
         )
-        return self._json_object(answer)
+        return self._validated(answer, HeartbeatResponse, "heartbeat answer")

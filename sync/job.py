@@ -33,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
 from common import __version__, protocol
 from common.catalog import CatalogError, loads_catalog
+from common.messages import BatchResponse, HeartbeatRequest, first_error
 from common.records import Record, format_utc
 from kiosk.files import atomic_write
 from kiosk.storage import StorageError, Store
@@ -282,23 +284,9 @@ def build_body(
     )
 
 
-def parse_missing(value: Any, limit: int = 10_000) -> list[tuple[int, int]]:
-    """Seq ranges from a ``missing`` field: ints, ``[from, to]`` pairs or ``{from, to}``."""
-    ranges: list[tuple[int, int]] = []
-    if not isinstance(value, list):
-        return ranges
-    for item in value[:limit]:
-        low = high = None
-        if isinstance(item, int) and not isinstance(item, bool):
-            low = high = item
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            low, high = item
-        elif isinstance(item, dict):
-            low = item.get("from", item.get("start", item.get("first")))
-            high = item.get("to", item.get("end", item.get("last", low)))
-        if isinstance(low, int) and isinstance(high, int) and 0 < low <= high:
-            ranges.append((low, high))
-    return ranges
+def usable_ranges(missing: list[tuple[int, int]], limit: int = 10_000) -> list[tuple[int, int]]:
+    """The first ``limit`` ``[from, to]`` ranges of a ``missing`` field that make sense."""
+    return [(low, high) for low, high in missing[:limit] if 0 < low <= high]
 
 
 Sleep = Callable[[float], None]
@@ -541,9 +529,9 @@ class SyncJob:
         except ValueError:
             return 0
 
-    def _note_hwm(self, store: Store, hwm: Any, report: RunReport) -> bool:
+    def _note_hwm(self, store: Store, hwm: int, report: RunReport) -> bool:
         """Remember the server's high-water mark; resend if it went back. True if it did."""
-        if not isinstance(hwm, int) or isinstance(hwm, bool) or hwm < 0:
+        if hwm < 0:
             return False
         known = self._known_hwm(store)
         went_back = hwm < known
@@ -562,10 +550,12 @@ class SyncJob:
             store.set_meta(META_SERVER_HWM, str(hwm))
         return went_back
 
-    def _resend_missing(self, store: Store, missing: Any, report: RunReport) -> bool:
+    def _resend_missing(
+        self, store: Store, missing: list[tuple[int, int]], report: RunReport
+    ) -> bool:
         """Send again synced records inside ranges the server says it lacks."""
         lowest: int | None = None
-        for low, high in parse_missing(missing):
+        for low, high in usable_ranges(missing):
             found = store.records("sync_state = 'synced' AND seq BETWEEN ? AND ?", (low, high), 1)
             if found and (lowest is None or found[0].seq < lowest):
                 lowest = found[0].seq
@@ -579,8 +569,8 @@ class SyncJob:
 
     def _check_server_state(self, store: Store, client: SyncClient, report: RunReport) -> None:
         state = client.sync_state()
-        self._note_hwm(store, state["high_water_mark"], report)
-        self._resend_missing(store, state.get("missing"), report)
+        self._note_hwm(store, state.high_water_mark, report)
+        self._resend_missing(store, state.missing, report)
 
     # -- upload ------------------------------------------------------------------------------
 
@@ -701,27 +691,26 @@ class SyncJob:
             cursor = 0 if went_back else max(cursor, records[-1].seq)
 
     def _apply(
-        self, store: Store, records: list[Record], answer: dict[str, Any], report: RunReport
+        self, store: Store, records: list[Record], answer: BatchResponse, report: RunReport
     ) -> bool:
         """Settle a batch from the server's answer; True if the server's chain went back."""
         sent = {r.uuid for r in records}
         synced: list[str] = []
         rejected: dict[str, str] = {}
-        for item in answer["results"]:
-            record_uuid = item.get("uuid")
-            if record_uuid not in sent:
+        for item in answer.results:
+            record_uuid = item.uuid
+            if record_uuid is None or record_uuid not in sent:
                 log.warning("the server answered for a record not in the batch: %s", record_uuid)
                 continue
-            status = item["status"]
-            if status == protocol.STORED:
+            if item.status == protocol.STORED:
                 synced.append(record_uuid)
                 report.stored += 1
-            elif status == protocol.DUPLICATE:
+            elif item.status == protocol.DUPLICATE:
                 synced.append(record_uuid)
                 report.duplicates += 1
             else:
-                reason = str(item.get("reason") or "rejected")
-                message = str(item.get("message") or "")
+                reason = item.reason or "rejected"
+                message = item.message or ""
                 rejected[record_uuid] = f"{reason}: {message}" if message else reason
                 report.rejected += 1
         answered = set(synced) | set(rejected)
@@ -732,9 +721,8 @@ class SyncJob:
         if rejected:
             log.warning("the server refused %d records; set aside for staff", len(rejected))
         store.settle(synced, rejected, {META_INFLIGHT: ""})
-        went_back = self._note_hwm(store, answer.get("high_water_mark"), report)
-        chain = answer.get("chain")
-        if isinstance(chain, dict) and self._resend_missing(store, chain.get("missing"), report):
+        went_back = self._note_hwm(store, answer.high_water_mark, report)
+        if self._resend_missing(store, answer.chain.missing, report):
             went_back = True
         return went_back
 
@@ -770,24 +758,44 @@ class SyncJob:
         log.info("new catalog saved (version %s)", catalog.version)
 
     def _heartbeat(self, store: Store, client: SyncClient, last_error: str | None) -> None:
+        client.heartbeat(self.heartbeat_report(store, client.clock_offset, last_error))
+
+    def heartbeat_report(
+        self, store: Store, clock_offset: float, last_error: str | None
+    ) -> HeartbeatRequest:
+        """This kiosk's state, as a heartbeat body the server accepts.
+
+        Readings the server would refuse must not fail a whole sync (the ratings are already
+        up): free disk space that cannot be read is sent as 0 (the kiosk then needs a look
+        anyway), a battery reading outside 0-100 as unknown, and the last error is cut to its
+        documented length. Anything else invalid is a :class:`PermanentError`, as the server's
+        400 ``malformed`` would be.
+        """
         oldest = store.oldest_pending_at()
         age: int | None = None
         if oldest:
             with contextlib.suppress(ValueError):
                 moment = datetime.fromisoformat(oldest.replace("Z", "+00:00"))
                 age = max(0, int((self._now() - moment).total_seconds()))
-        client.heartbeat(
-            {
-                "app_version": self.app_version,
-                "catalog_version": store.get_meta(META_CATALOG_VERSION) or None,
-                "pending_count": store.pending_count(),
-                "oldest_pending_age_s": age,
-                "last_sync_error": last_error,
-                "free_disk_bytes": free_disk_bytes(self.data_dir),
-                "battery_percent": battery_percent(),
-                "clock_offset_s": round(client.clock_offset, 3),
-            }
-        )
+        free = free_disk_bytes(self.data_dir)
+        if free is None:
+            log.warning("free disk space could not be read; the heartbeat says 0")
+        battery = battery_percent()
+        try:
+            return HeartbeatRequest(
+                app_version=self.app_version,
+                catalog_version=store.get_meta(META_CATALOG_VERSION) or None,
+                pending_count=store.pending_count(),
+                oldest_pending_age_s=age,
+                last_sync_error=last_error.replace("\x00", "")[:2000] if last_error else None,
+                free_disk_bytes=free or 0,
+                battery_percent=battery if battery is not None and 0 <= battery <= 100 else None,
+                clock_offset_s=round(clock_offset, 3),
+            )
+        except ValidationError as exc:
+            raise PermanentError(
+                f"The kiosk's heartbeat could not be made ({first_error(exc)}).", code="malformed"
+            ) from exc
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -957,10 +965,12 @@ def enroll(
         key = files.key_for_enrollment()
         client = SyncClient(server_url, ca_bundle=bundle, **(client_options or {}))
         try:
-            data = client.enroll(code.strip(), device_id, protocol.public_key_b64(key), app_version)
+            answer = client.enroll(
+                code.strip(), device_id, protocol.public_key_b64(key), app_version
+            )
         finally:
             client.close()
-        if str(data["device_id"]) != device_id:
+        if answer.device_id != device_id:
             raise EnrollmentError(
                 "The server answered for another device; enrollment not saved.",
                 code="device_mismatch",
@@ -968,8 +978,8 @@ def enroll(
         enrollment = Enrollment(
             server_url=client.server_url,
             device_id=device_id,
-            center_id=str(data["center_id"]),
-            kiosk_name=str(data["kiosk_name"]),
+            center_id=answer.center_id,
+            kiosk_name=answer.kiosk_name,
             enrolled_at=format_utc(datetime.now(UTC)),
             ca_bundle=bundle,
         )

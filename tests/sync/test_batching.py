@@ -7,6 +7,7 @@ import json
 import uuid
 
 from common import protocol
+from common.messages import BatchRequest
 from common.records import Record, verify_chain
 from kiosk.storage import Store
 from sync.job import SyncJob, build_body, envelope_overhead
@@ -75,6 +76,25 @@ def test_a_batch_body_is_the_protocol_envelope_with_a_signed_head(data_dir):
     public = protocol.public_key_b64(files.private_key())
     message = protocol.head_message(device_id, 3, records[-1].hash)
     assert protocol.verify(public, message, body["head_signature"])
+
+
+def test_a_batch_body_the_job_builds_is_a_valid_batch_request(data_dir):
+    """The body is assembled by hand for speed; the server's own model must still accept it."""
+    fake_enrollment(data_dir, dead_url())
+    with Store(KioskFiles(data_dir).db_path) as store:
+        rating = store.append(draft(score=2))
+        store.append(draft(kind="reasons", score=None, rating_uuid=rating.uuid, reasons=["a"]))
+        store.append(
+            draft(kind="comment", score=None, rating_uuid=rating.uuid, comment='გმადლობთ "ok"')
+        )
+        sync = SyncJob(data_dir)
+        batch_id = str(uuid.uuid4())
+        records = sync.next_batch(store, 0, batch_id, store.device_id)
+        raw = gzip.decompress(sync._body(store, batch_id, records))
+    batch = BatchRequest.model_validate_json(raw)
+    assert batch.batch_id == batch_id
+    assert [r.model_dump() for r in batch.records] == [r.to_wire() for r in records]
+    assert (batch.head.seq, batch.head.hash) == (3, records[-1].hash)
 
 
 def test_envelope_overhead_bounds_the_real_envelope():

@@ -6,6 +6,7 @@ so the first batch is settled, the second is in doubt, the third is not sent yet
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -89,6 +90,52 @@ def test_batch_fault_then_clean_sync(live_sqlite, clean_proxy, data_dir, fault, 
     assert keys[1] == keys[2]
     assert len(set(keys)) == 3
     assert read_status(data_dir).state == "ok"
+
+
+def _wrong_batch_answer(**changes: object) -> bytes:
+    answer = {
+        "batch_id": "b",
+        "results": [],
+        "high_water_mark": 0,
+        "chain": {"intact": True, "missing": []},
+    }
+    return json.dumps(answer | changes).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            _wrong_batch_answer(
+                results=[{"uuid": None, "status": "ok", "reason": None, "message": None}]
+            ),
+            id="result-status-ok",
+        ),
+        pytest.param(_wrong_batch_answer(high_water_mark="5"), id="high-water-mark-text"),
+    ],
+)
+def test_a_wrongly_typed_answer_after_commit_marks_nothing_synced(
+    live_sqlite, clean_proxy, data_dir, body
+):
+    """The server stored the batch, but its answer cannot be read: nothing is settled."""
+    _live, db = live_sqlite
+    device = enroll_new_kiosk(db, data_dir, clean_proxy.url)
+    taps = set(tap(data_dir, 20))
+    clean_proxy.add(Fault(STATUS, status=200, body=body, forward=True, path=BATCHES))
+
+    with pytest.raises(TransientError) as caught:
+        _job(data_dir).run_once()
+    assert caught.value.code == "bad_answer"
+    check_invariants(db, data_dir, device, taps)
+    assert len(db.uuids(device)) == 10
+    assert set(states(data_dir).values()) == {"pending"}
+
+    report = _job(data_dir, faulty=False).run_once()
+    assert (report.stored, report.duplicates) == (10, 10)
+    check_invariants(db, data_dir, device, taps)
+    assert set(states(data_dir).values()) == {"synced"}
+    keys = _keys(clean_proxy)
+    assert keys[0] == keys[1]  # the batch in doubt went again under the same key
 
 
 def test_oversized_batch_is_split_in_halves_with_fresh_keys(live_sqlite, clean_proxy, data_dir):
