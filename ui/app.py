@@ -105,6 +105,8 @@ class KioskWindow(QMainWindow):
         self.timer.start()
         self.key_guard = KeyGuard(self.citizens_at_screen, self)
         app = QApplication.instance()
+        if app is None:  # a widget cannot exist without one; this only tells the type checker
+            raise RuntimeError("the kiosk window needs a running QApplication")
         app.installEventFilter(self)
         app.installEventFilter(self.key_guard)
         self.refresh()
@@ -157,8 +159,9 @@ class KioskWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._apply_look()
-        if self.overlay.isVisible():
-            self.overlay.setGeometry(self.centralWidget().rect())
+        central = self.centralWidget()
+        if self.overlay.isVisible() and central is not None:
+            self.overlay.setGeometry(central.rect())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY_EVENTS:

@@ -10,6 +10,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
@@ -25,6 +26,9 @@ from ui.bridge import QtSaver
 from ui.staff.services import StaffServices, removable_media
 from ui.staff.wizard import Enroller, SetupWizard, default_enroller
 from ui.theme import DEMO_THEME, Theme, ThemeError, load_theme
+
+if TYPE_CHECKING:
+    from sync.job import BackgroundSync  # imported when sync starts, not at launch
 
 log = logging.getLogger("ui.kiosk_app")
 
@@ -102,7 +106,7 @@ class KioskApp(QObject):
         self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
         self.window.setup_requested.connect(partial(self.show_wizard, True))
         self.wizard: SetupWizard | None = None
-        self.sync = None
+        self.sync: BackgroundSync | None = None
         self.status_arrived.connect(self._status)
         self.start_sync()
 
@@ -134,13 +138,13 @@ class KioskApp(QObject):
 
     def apply_cursor(self) -> None:
         """Hide the pointer on a touch kiosk (fullscreen only; a windowed run keeps it)."""
-        app = QApplication.instance()
-        hidden = app.overrideCursor() is not None
+        # The override cursor belongs to the application, hence the static calls.
+        hidden = QApplication.overrideCursor() is not None
         want = self.settings.hide_cursor and self.fullscreen
         if want and not hidden:
-            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
         elif hidden and not want:
-            app.restoreOverrideCursor()
+            QApplication.restoreOverrideCursor()
 
     # -- setup ----------------------------------------------------------------------------
 

@@ -276,7 +276,7 @@ def test_a_swipe_that_starts_on_a_tile_scrolls_without_choosing(make_kiosk, qtbo
     kiosk.tap("დაწყება")
     kiosk.wait_for(Step.CHOOSE)
     screen = kiosk.window.current_screen()
-    bar = screen.scroll.verticalScrollBar()
+    bar = screen.swipe_area.verticalScrollBar()
     assert bar.maximum() > 0
     tile = kiosk.visible_widget("უფასო სასადილო")
     start = tile.rect().center()

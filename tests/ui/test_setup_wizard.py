@@ -3,6 +3,9 @@ municipal server running as a separate process."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
@@ -11,9 +14,13 @@ from kiosk.settings import load_settings
 from sync.keys import KioskFiles
 from tests.server.live import LiveServer
 from tests.ui.conftest import PIN, StaffKiosk
+from tests.ui.screenshots import Screenshots
 from ui.i18n import _
+from ui.widgets.wrap_button import WrapButton
 
 CENTER = "social-service-agency"
+CENTER_NAME_EN = "Social services office"
+OTHER_CENTER_NAME_EN = "Central service hall"
 
 
 @pytest.fixture
@@ -36,6 +43,17 @@ def type_on_keyboard(kiosk: StaffKiosk, text: str) -> None:
         if keyboard.layout() != wanted:
             keyboard.set_layout(wanted)
         kiosk.tap(char)
+
+
+def centers_offered(kiosk: StaffKiosk) -> dict[str, bool]:
+    """The center choices on screen, by name, and whether each is the one chosen."""
+    wizard = kiosk.app.wizard
+    assert wizard.current_step() == "center"
+    return {
+        choice.accessibleName(): choice.isChecked()
+        for choice in kiosk.page().findChildren(WrapButton)
+        if choice.isVisible() and choice.isCheckable()
+    }
 
 
 def answer_after_connection(kiosk: StaffKiosk) -> None:
@@ -72,7 +90,9 @@ def test_offline_setup_in_english(first_run, tmp_path):
     wizard = kiosk.app.wizard
     assert wizard.current_step() == "connection"
     kiosk.tap("Offline only")
+    assert set(centers_offered(kiosk)) == {CENTER_NAME_EN, OTHER_CENTER_NAME_EN}
     kiosk.tap("Social services office")
+    assert centers_offered(kiosk)[CENTER_NAME_EN]
     answer_after_connection(kiosk)
     assert kiosk.window.citizens_at_screen()
     settings = load_settings(tmp_path / "data")
@@ -147,3 +167,67 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     shown = admin.sync_text.text()  # the background sync may have started again
     assert _("Waiting to be sent: {n}").format(n=0) in shown
     assert _("Last successful sync: {at}").format(at=_("never")) not in shown
+
+
+def connect_on_screen(kiosk: StaffKiosk, url: str, code: str) -> None:
+    """Type the server address and code on the on-screen keyboard, tap Connect, and wait for
+    the wizard to move on to the center step."""
+    wizard = kiosk.app.wizard
+    wizard.url.clear()
+    type_on_keyboard(kiosk, url)
+    kiosk.qtbot.mouseClick(wizard.code, Qt.MouseButton.LeftButton)
+    type_on_keyboard(kiosk, code)
+    kiosk.tap(_("Connect"))
+    kiosk.qtbot.waitUntil(lambda: wizard.current_step() == "center", timeout=15000)
+
+
+def test_an_enrolled_kiosk_is_offered_only_the_center_the_server_assigned(
+    first_run, server, tmp_path, artifacts_dir
+):
+    code = server.add_kiosk("hall-kiosk-2", CENTER)
+    kiosk = first_run()
+    kiosk.window.resize(720, 1280)
+    shot = Screenshots(
+        artifacts_dir("screenshots/staff"), "assigned-720x1280", kiosk.window, kiosk.qtbot
+    )
+    kiosk.tap("English")
+    connect_on_screen(kiosk, server.url, code.lower())
+    wizard = kiosk.app.wizard
+    assert wizard.answers.assigned_center_id == CENTER
+    assert centers_offered(kiosk) == {CENTER_NAME_EN: True}  # the other catalog center is gone
+    assert "assigned this kiosk" in kiosk.texts()
+    shot("en-setup-center")
+    kiosk.tap(CENTER_NAME_EN)  # tapping the only choice again leaves it chosen
+    assert centers_offered(kiosk) == {CENTER_NAME_EN: True}
+    answer_after_connection(kiosk)
+    assert load_settings(tmp_path / "data").center_id == CENTER
+    assert kiosk.app.flow.config.center_id == CENTER
+    assert KioskFiles(tmp_path / "data").enrollment().center_id == CENTER
+
+    # Run again from the staff panel: the kiosk still holds its enrollment, so even "Offline
+    # only" cannot move it to another center (its records would still go to the server).
+    kiosk.app.show_wizard(can_cancel=True)
+    kiosk.tap("ქართული")
+    kiosk.tap(_("Offline only"))
+    assert centers_offered(kiosk) == {"სოციალური სამსახური": True}
+    shot("ka-setup-center-rerun")
+    kiosk.tap(_("Next"))
+    assert kiosk.app.wizard.current_step() == "services"
+    assert kiosk.app.wizard.answers.center_id == CENTER
+
+
+def test_an_assigned_center_missing_from_the_catalog_is_shown_by_its_id(make_app, tmp_path):
+    def enroller(data_dir: Path, url: str, code: str) -> SimpleNamespace:
+        return SimpleNamespace(center_id="mobile-office-7", kiosk_name="van-1")
+
+    kiosk = make_app(None, pin=False, enroller=enroller)
+    kiosk.app.show_wizard()
+    kiosk.tap("English")
+    wizard = kiosk.app.wizard
+    wizard.url.setText("https://feedback.example.ge")
+    wizard.code.setText("K7QM-2XPA")
+    kiosk.tap("Connect")
+    kiosk.qtbot.waitUntil(lambda: wizard.current_step() == "center", timeout=5000)
+    assert centers_offered(kiosk) == {"mobile-office-7": True}
+    answer_after_connection(kiosk)
+    assert load_settings(tmp_path / "data").center_id == "mobile-office-7"

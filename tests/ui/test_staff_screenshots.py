@@ -28,7 +28,7 @@ def test_staff_screenshots(make_app, artifacts_dir, qtbot, language, size):
     counting = i18n._("Counting…")
     kiosk.qtbot.waitUntil(lambda: counting not in admin.stats_text.text() + admin.sync_text.text())
     shot("admin")
-    scroll = admin.scroll
+    scroll = admin.swipe_area
     scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
     shot("admin-bottom")
     admin._show_services()

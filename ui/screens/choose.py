@@ -35,8 +35,8 @@ class ChooseScreen(Screen):
         layout.setContentsMargins(24, 16, 24, 8)
         self.title = label("title")
         layout.addWidget(self.title)
-        self.scroll = SwipeArea()
-        layout.addWidget(self.scroll, 1)
+        self.swipe_area = SwipeArea()
+        layout.addWidget(self.swipe_area, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -71,7 +71,7 @@ class ChooseScreen(Screen):
         for column in range(self._columns):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(row, 1)
-        self.scroll.set_body(body)
+        self.swipe_area.set_body(body)
         self._catalog_shown = self.flow.catalog
         self._paint_icons()
 

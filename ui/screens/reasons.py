@@ -56,11 +56,11 @@ class ReasonsScreen(Screen):
         layout.setSpacing(16)
         self.title = label("title")
         self.hint = label("subtitle")
-        self.scroll = SwipeArea()
+        self.swipe_area = SwipeArea()
         buttons, self.skip, self.next = skip_and_go_row(flow.skip, flow.submit_reasons)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.swipe_area, 1)
         layout.addLayout(buttons)
         self.retranslate()
 
@@ -86,7 +86,7 @@ class ReasonsScreen(Screen):
         for column in range(columns):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(grid.rowCount(), 1)
-        self.scroll.set_body(body)
+        self.swipe_area.set_body(body)
 
     def show_state(self, flow: Flow) -> None:
         key = (flow.rating, flow.catalog, max(1, self.width() // CHIP_MIN_WIDTH))

@@ -57,7 +57,9 @@ class StillThereOverlay(QWidget):
                 remaining,
             ).format(n=remaining)
         )
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.show()
         self.raise_()
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from common import __version__
-from kiosk.export import ExportError, write_export
+from kiosk.export import ExportError, ExportResult, write_export
 from kiosk.pin import PinError
-from kiosk.stats import Statistics, statistics
+from kiosk.settings import Settings
+from kiosk.stats import Statistics, Summary, statistics
 from kiosk.storage import Store
 from ui.i18n import N_, _
 from ui.screens.base import label
@@ -114,7 +116,7 @@ class AdminPanel(QWidget):
         top.addWidget(title, 1)
         top.addWidget(back)
         layout.addLayout(top)
-        self.scroll = SwipeArea()
+        self.swipe_area = SwipeArea()
         body = QWidget()
         column = QVBoxLayout(body)
         column.setSpacing(16)
@@ -201,8 +203,8 @@ class AdminPanel(QWidget):
         column.addWidget(frame)
         column.addStretch(1)
 
-        self.scroll.set_body(body)
-        layout.addWidget(self.scroll, 1)
+        self.swipe_area.set_body(body)
+        layout.addWidget(self.swipe_area, 1)
         return page
 
     # -- showing state -----------------------------------------------------------------------
@@ -234,7 +236,8 @@ class AdminPanel(QWidget):
         if isinstance(result, Exception):
             self.sync_text.setText(_("Sync state could not be read: {error}").format(error=result))
             return
-        status, pending, oldest = result  # type: ignore[misc]
+        assert isinstance(result, SyncReading)
+        status, pending, oldest = result
         lines = []
         if status is not None:
             state = getattr(status, "state", "never")
@@ -243,15 +246,17 @@ class AdminPanel(QWidget):
             self.sync_button.setEnabled(
                 self.services.sync_now is not None and state != "not_enrolled"
             )
-            if getattr(status, "server_url", None):
-                lines.append(_("Server: {url}").format(url=status.server_url))
+            server_url = getattr(status, "server_url", None)
+            if server_url:
+                lines.append(_("Server: {url}").format(url=server_url))
             lines.append(
                 _("Last successful sync: {at}").format(
                     at=getattr(status, "last_success_at", None) or _("never")
                 )
             )
-            if getattr(status, "last_error", None):
-                problem = problem_text(getattr(status, "last_error_code", None), status.last_error)
+            last_error = getattr(status, "last_error", None)
+            if last_error:
+                problem = problem_text(getattr(status, "last_error_code", None), str(last_error))
                 lines.append(_("Last problem: {error}").format(error=problem))
         lines.append(_("Waiting to be sent: {n}").format(n=pending))
         if oldest:
@@ -262,13 +267,13 @@ class AdminPanel(QWidget):
         if isinstance(result, Exception):
             self.stats_text.setText(_("Statistics could not be read: {error}").format(error=result))
             return
-        stats, quarantined = result  # type: ignore[misc]
-        assert isinstance(stats, Statistics)
+        assert isinstance(result, StatisticsReading)
+        stats, quarantined = result
         catalog = self.services.catalog()
         names = {s.id: s.name for s in catalog.services}
         language = self._language()
 
-        def summary(title: str, part) -> list[str]:
+        def summary(title: str, part: Summary) -> list[str]:
             mean = f"{part.mean:.2f}" if part.mean is not None else "—"
             spread = "  ".join(f"{score}★ {part.scores.get(score, 0)}" for score in range(1, 6))
             return [
@@ -317,8 +322,9 @@ class AdminPanel(QWidget):
     def _show_export_targets(self) -> None:
         while self.export_box.count():
             item = self.export_box.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         folders = self.services.export_folders()
         if not folders:
             self.export_text.setText(_("Insert a USB stick to export ratings."))
@@ -341,25 +347,28 @@ class AdminPanel(QWidget):
             self.services.sync_now()
             self.sync_text.setText(_("Syncing now."))
 
-    def _update(self, description: str, **changes: object) -> None:
-        settings = replace(self.services.settings(), **changes)
+    def _update(self, description: str, settings: Settings) -> None:
+        """Save ``settings`` (the current ones with one change) and show them."""
         self.services.apply_settings(settings, description)
         self._show_settings()
 
     def _set_language(self, code: str) -> None:
-        self._update(f"default_language={code}", default_language=code)
+        settings = replace(self.services.settings(), default_language=code)
+        self._update(f"default_language={code}", settings)
 
     def _change_idle(self, delta: int) -> None:
         current = self.services.settings().idle_timeout_s
         value = max(10, min(600, current + delta))
-        self._update(f"idle_timeout_s={value}", idle_timeout_s=value)
+        self._update(
+            f"idle_timeout_s={value}", replace(self.services.settings(), idle_timeout_s=value)
+        )
 
     def _toggle_cursor(self) -> None:
         hide = not self.services.settings().hide_cursor
-        self._update(f"hide_cursor={hide}", hide_cursor=hide)
+        self._update(f"hide_cursor={hide}", replace(self.services.settings(), hide_cursor=hide))
 
     def _set_theme(self, theme: str) -> None:
-        self._update(f"theme={theme}", theme=theme)
+        self._update(f"theme={theme}", replace(self.services.settings(), theme=theme))
 
     def _export(self, folder: Path) -> None:
         self.export_text.setText(_("Exporting…"))
@@ -373,11 +382,11 @@ class AdminPanel(QWidget):
             return
         if isinstance(result, Exception):
             raise result
-        path, count = result  # type: ignore[misc]
-        self.services.store.audit("export", f"{count} records to {path}")
+        assert isinstance(result, ExportResult)
+        self.services.store.audit("export", f"{result.count} records to {result.path}")
         self.export_text.setText(
             _("Saved {n} ratings to {path}. Take the file to city hall.").format(
-                n=count, path=breakable(str(path))
+                n=result.count, path=breakable(str(result.path))
             )
         )
 
@@ -397,7 +406,8 @@ class AdminPanel(QWidget):
 
     def _services_saved(self, chosen: list[str] | None) -> None:
         if chosen is not None:
-            self._update("services=" + ",".join(chosen), services=chosen)
+            settings = replace(self.services.settings(), services=chosen)
+            self._update("services=" + ",".join(chosen), settings)
         self.show_main()
 
     def _show_change_pin(self) -> None:
@@ -417,36 +427,52 @@ class AdminPanel(QWidget):
         self.pages.setCurrentWidget(page)
 
 
-def _read_sync(
-    path: Path, read_status: Callable[[], object] | None
-) -> tuple[object | None, int, str | None]:
+class SyncReading(NamedTuple):
+    """What the sync card shows, read on a worker."""
+
+    status: object | None
+    pending: int
+    oldest: str | None
+
+
+class StatisticsReading(NamedTuple):
+    """What the statistics and "set aside" cards show, read on a worker."""
+
+    stats: Statistics
+    quarantined: list[tuple[int, str, str]]
+
+
+def _read_sync(path: Path, read_status: Callable[[], object] | None) -> SyncReading:
     """The sync status (which carries fresh counts) or, without sync, the counts alone."""
     status = read_status() if read_status else None
-    if status is not None and hasattr(status, "pending_count"):
-        return status, status.pending_count, getattr(status, "oldest_pending_at", None)
+    pending = getattr(status, "pending_count", None)
+    if status is not None and isinstance(pending, int):
+        return SyncReading(status, pending, getattr(status, "oldest_pending_at", None))
     with Store(path) as store:
-        return status, store.pending_count(), store.oldest_pending_at()
+        return SyncReading(status, store.pending_count(), store.oldest_pending_at())
 
 
-def _read_statistics(
-    path: Path, now_local: datetime
-) -> tuple[Statistics, list[tuple[int, str, str]]]:
+def _read_statistics(path: Path, now_local: datetime) -> StatisticsReading:
     with Store(path) as store:
         records = store.records("kind = 'rating'")
         quarantined = [(r.seq, r.service_id, why) for r, why in store.quarantined()]
-    return statistics(records, now_local), quarantined
+    return StatisticsReading(statistics(records, now_local), quarantined)
 
 
-def _export_to(path: Path, folder: Path, center: str) -> tuple[Path, int]:
+def _export_to(path: Path, folder: Path, center: str) -> ExportResult:
     with Store(path) as store:
-        result = write_export(store, folder, center)
-    return result.path, result.count
+        return write_export(store, folder, center)
 
 
 class ServicesEditor(QWidget):
     """Choose which programs and services this kiosk offers, and in what order."""
 
-    def __init__(self, services: StaffServices, done, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: StaffServices,
+        done: Callable[[list[str] | None], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.done = done
         catalog = services.catalog()
@@ -464,12 +490,13 @@ class ServicesEditor(QWidget):
         title = label("title")
         title.setText(_("Programs and services shown"))
         layout.addWidget(title)
-        self.scroll = SwipeArea()
+        self.swipe_area = SwipeArea()
         body = QWidget()
         self.grid = QGridLayout(body)
         self.grid.setSpacing(8)
-        self.scroll.set_body(body)
-        layout.addWidget(self.scroll, 1)
+        self.swipe_area.set_body(body)
+        self.body = body
+        layout.addWidget(self.swipe_area, 1)
         self.message = label("subtitle")
         layout.addWidget(self.message)
         row = QHBoxLayout()
@@ -485,8 +512,9 @@ class ServicesEditor(QWidget):
     def _build(self) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for index, service_id in enumerate(self.order):
             name = self.names[service_id].get(self.language)
             toggle = button(name)
@@ -506,7 +534,7 @@ class ServicesEditor(QWidget):
             self.grid.addWidget(down, index, 2)
         self.grid.setColumnStretch(0, 1)
         self.grid.setRowStretch(len(self.order), 1)
-        self.scroll.swipe.watch(self.scroll.widget())
+        self.swipe_area.swipe.watch(self.body)
 
     def _toggle(self, service_id: str) -> None:
         self.enabled ^= {service_id}
@@ -528,7 +556,9 @@ class ServicesEditor(QWidget):
 class ChangePin(QWidget):
     """New PIN, typed twice."""
 
-    def __init__(self, services: StaffServices, done, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: StaffServices, done: Callable[[], None], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.done = done

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QTouchEvent
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
@@ -20,7 +20,7 @@ class TouchCanvas(QWidget):
         self.points.append(event.position())
         self.update()
 
-    def event(self, event) -> bool:  # type: ignore[override]
+    def event(self, event: QEvent) -> bool:
         if isinstance(event, QTouchEvent) and event.type() == QTouchEvent.Type.TouchBegin:
             self.points.extend(p.position() for p in event.points())
             self.update()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +35,7 @@ from ui.staff.pin_pad import PinPad
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
 from ui.widgets.keyboard import OnScreenKeyboard
+from ui.widgets.wrap_button import WrapButton
 
 log = logging.getLogger("ui.staff.wizard")
 
@@ -51,6 +52,19 @@ def default_enroller(data_dir: Path, url: str, code: str) -> object:
     return enroll(data_dir, url, code)
 
 
+def enrolled_center(data_dir: Path) -> str | None:
+    """The center the server assigned when this kiosk was last enrolled, or None when it never
+    was (offline only). A damaged enrollment counts as none: staff must enroll again anyway."""
+    from sync.keys import CredentialsError, KioskFiles
+
+    try:
+        enrollment = KioskFiles(data_dir).enrollment()
+    except CredentialsError as exc:
+        log.warning("enrollment not readable: %s", exc)
+        return None
+    return enrollment.center_id if enrollment is not None and enrollment.center_id else None
+
+
 @dataclass
 class Answers:
     """What the wizard has gathered so far."""
@@ -59,6 +73,9 @@ class Answers:
     server_url: str | None = None
     kiosk_name: str | None = None
     center_id: str = ""
+    assigned_center_id: str | None = None
+    """The center the server enrolled this kiosk for: the only one offered, since the server
+    refuses records that claim another (``wrong_center``). None for an offline-only kiosk."""
     services: list[str] = field(default_factory=list)
     pin_set: bool = False
     idle_timeout_s: int = 30
@@ -85,9 +102,11 @@ class SetupWizard(QWidget):
         self.enroller = enroller
         self.can_cancel = can_cancel
         current = services.settings()
+        assigned = enrolled_center(services.data_dir)
         self.answers = Answers(
             language=current.default_language,
-            center_id=current.center_id,
+            center_id=assigned or current.center_id,
+            assigned_center_id=assigned,
             services=list(current.services),
             idle_timeout_s=current.idle_timeout_s,
             theme=current.theme,
@@ -99,6 +118,7 @@ class SetupWizard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
         self.step_names: list[str] = []
+        self.stack.currentChanged.connect(self._show_summary)
         self._build()
 
     # -- building -------------------------------------------------------------------------
@@ -107,6 +127,8 @@ class SetupWizard(QWidget):
         """(Re)build every step in the current language."""
         while self.stack.count():
             page = self.stack.widget(0)
+            if page is None:
+                break
             self.stack.removeWidget(page)
             page.deleteLater()
         self.step_names = []
@@ -227,11 +249,13 @@ class SetupWizard(QWidget):
         self._nav(layout, None)
         return page
 
-    def eventFilter(self, watched, event) -> bool:  # type: ignore[override]
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The keyboard types into whichever field was touched last."""
-        from PySide6.QtCore import QEvent
-
-        if event.type() == QEvent.Type.MouseButtonPress and watched in (self.url, self.code):
+        if (
+            event.type() == QEvent.Type.MouseButtonPress
+            and isinstance(watched, QLineEdit)
+            and watched in (self.url, self.code)
+        ):
             self.keyboard.set_target(watched)
         return False
 
@@ -261,8 +285,10 @@ class SetupWizard(QWidget):
         center = str(getattr(result, "center_id", ""))
         if center:
             self.answers.center_id = center
+            self.answers.assigned_center_id = center
         self.services.store.audit("setup: enrolled", f"{self.answers.kiosk_name} at {url}")
-        self.next()
+        self._build()  # the center step now offers the assigned center alone
+        self.go("center")
 
     def _offline(self) -> None:
         self.answers.server_url = None
@@ -272,15 +298,26 @@ class SetupWizard(QWidget):
         return self.services.catalog()
 
     def _center_step(self) -> QWidget:
-        page, layout = self._page(_("Service center"), _("Where does this kiosk stand?"))
-        self.center_buttons = {}
+        assigned = self.answers.assigned_center_id
+        if assigned:
+            hint = _(
+                "The municipal server assigned this kiosk to this service center. To move it "
+                "to another one, enroll it again with a code for that center."
+            )
+        else:
+            hint = _("Where does this kiosk stand?")
+        page, layout = self._page(_("Service center"), hint)
+        self.center_buttons: dict[str, WrapButton] = {}
         language = self.answers.language
-        for center in self._catalog().centers:
-            choice = button(center.name.get(language))
+        names = {center.id: center.name.get(language) for center in self._catalog().centers}
+        # An assigned center missing from the catalog is shown by its id, never hidden.
+        offered = [assigned] if assigned else list(names)
+        for center_id in offered:
+            choice = button(names.get(center_id, center_id))
             choice.setCheckable(True)
-            choice.setChecked(center.id == self.answers.center_id)
-            choice.clicked.connect(partial(self._choose_center, center.id))
-            self.center_buttons[center.id] = choice
+            choice.setChecked(center_id == self.answers.center_id)
+            choice.clicked.connect(partial(self._choose_center, center_id))
+            self.center_buttons[center_id] = choice
             layout.addWidget(choice)
         self.center_message = label("subtitle")
         layout.addWidget(self.center_message)
@@ -288,11 +325,17 @@ class SetupWizard(QWidget):
         return page
 
     def _choose_center(self, center_id: str) -> None:
-        self.answers.center_id = center_id
+        assigned = self.answers.assigned_center_id
+        self.answers.center_id = assigned or center_id
         for key, choice in self.center_buttons.items():
-            choice.setChecked(key == center_id)
+            choice.setChecked(key == self.answers.center_id)
 
     def _center_done(self) -> None:
+        assigned = self.answers.assigned_center_id
+        if assigned:
+            self.answers.center_id = assigned
+            self.next()
+            return
         known = {c.id for c in self._catalog().centers}
         if self.answers.center_id not in known and known:
             self.center_message.setText(_("Choose the service center."))
@@ -394,11 +437,10 @@ class SetupWizard(QWidget):
         start.clicked.connect(self._finish)
         layout.addWidget(start)
         self._nav(layout, None)
-        self.stack.currentChanged.connect(self._show_summary)
         return page
 
     def _show_summary(self, index: int) -> None:
-        if self.step_names[index] != "done":
+        if not 0 <= index < len(self.step_names) or self.step_names[index] != "done":
             return
         a = self.answers
         self.summary.setText(
@@ -423,7 +465,7 @@ class SetupWizard(QWidget):
         a = self.answers
         settings = replace(
             self.services.settings(),
-            center_id=a.center_id,
+            center_id=a.assigned_center_id or a.center_id,
             services=list(a.services),
             default_language=a.language,
             idle_timeout_s=a.idle_timeout_s,

@@ -17,7 +17,17 @@ from functools import partial
 
 import shiboken6
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
@@ -99,7 +109,7 @@ class _KeyButton(QPushButton):
             self.glyph = glyph
             self.update()
 
-    def paintEvent(self, event: QEvent) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QStylePainter(self)
         option = QStyleOptionButton()
         self.initStyleOption(option)
@@ -177,7 +187,7 @@ class _KeyPage(QWidget):
     def buttons(self) -> list[_KeyButton]:
         return [button for row in self.rows for button in row]
 
-    def resizeEvent(self, event: QEvent) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.arrange()
 
@@ -392,7 +402,7 @@ class OnScreenKeyboard(QWidget):
     def minimumSizeHint(self) -> QSize:
         return self._extent(self._min_key_size)
 
-    def resizeEvent(self, event: QEvent) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         for page in self._pages.values():
             page.setGeometry(self.rect())

@@ -25,11 +25,11 @@ class WrapButton(QPushButton):
         self._label.setWordWrap(True)
         self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
-        layout.setSpacing(16)
-        layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(self._label, 1)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(16, 10, 16, 10)
+        self._layout.setSpacing(16)
+        self._layout.addWidget(self._icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._layout.addWidget(self._label, 1)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
@@ -62,10 +62,10 @@ class WrapButton(QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return max(self.minimumHeight(), self.layout().totalHeightForWidth(width))
+        return max(self.minimumHeight(), self._layout.totalHeightForWidth(width))
 
     def sizeHint(self) -> QSize:
-        hint = self.layout().totalSizeHint()
+        hint = self._layout.totalSizeHint()
         return QSize(hint.width(), max(hint.height(), self.minimumHeight()))
 
     def minimumSizeHint(self) -> QSize:
