@@ -23,7 +23,6 @@ from common import __version__
 from server.db import (
     DEFAULT_DB_URL,
     ENV_DB_URL,
-    SCHEMA_VERSION,
     DatabaseError,
     check_schema,
     make_engine,
@@ -37,6 +36,7 @@ from server.enrollment import (
     IssuedCode,
     RateLimit,
 )
+from server.migrations.legacy import BASELINE
 
 log = logging.getLogger("server.cli")
 
@@ -190,11 +190,16 @@ def _print_code(issued: IssuedCode, action: str) -> None:
 
 
 def _cmd_init_db(args: argparse.Namespace) -> None:
-    applied = migrate(_engine(args.db, migrated=False))
-    if applied:
-        print(f"Database ready at schema version {SCHEMA_VERSION} (applied {applied}).")
+    done = migrate(_engine(args.db, migrated=False))
+    if done.adopted_from is not None:
+        print(
+            f"Database from before Alembic (old schema version {done.adopted_from}) adopted at "
+            f"revision {BASELINE}."
+        )
+    if done.applied:
+        print(f"Database ready at schema revision {done.head} (applied {', '.join(done.applied)}).")
     else:
-        print(f"Database already at schema version {SCHEMA_VERSION}.")
+        print(f"Database already at schema revision {done.head}.")
 
 
 def _cmd_serve(args: argparse.Namespace) -> None:
@@ -285,8 +290,9 @@ def _cmd_kiosks(args: argparse.Namespace) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    """One summary line per file; 2 when a file was unreadable or damaged, 1 when the server
-    could not take one (e.g. unknown center), else 0, even when records were rejected."""
+    """One summary line per file; 2 when a file was unreadable, damaged, unsigned or not signed
+    with its device's key, 1 when the server could not take one (e.g. unknown center), else 0,
+    even when records were rejected."""
     from common.export_format import ExportError
     from server.imports import import_file
 

@@ -3,10 +3,12 @@
 Why this shape:
 - SQLAlchemy Core tables shared by both backends; timestamps are timezone-aware UTC everywhere
   (``timestamptz`` on PostgreSQL, ISO text on SQLite) through :class:`UtcDateTime`.
-- Explicit migrations: ``schema_migrations`` holds the applied versions and :data:`MIGRATIONS`
-  the ordered steps. A released step never changes; a schema change is a new step that alters
-  the tables, together with the matching change to the tables below (``tests/server/test_db.py``
-  checks that the migrated database and these tables agree).
+- Migrations are Alembic revisions in ``server/migrations/versions`` (configured in code, no
+  ``alembic.ini``): frozen history that spells out its own columns and never imports these
+  tables. A schema change is a new revision together with the matching change to the tables
+  below; ``tests/server/test_db.py`` checks that the migrated database equals these tables.
+  Databases made by the migrations before Alembic (``schema_migrations``) are adopted by
+  ``init-db`` (:mod:`server.migrations.legacy`).
 - Deduplication relies on UNIQUE constraints (``records.uuid``, ``(device_id, seq)``), never on
   check-then-insert, so racing requests cannot store a record twice.
 - On SQLite every transaction starts with ``BEGIN IMMEDIATE``: writers queue on the busy
@@ -17,10 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -36,8 +42,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    inspect,
-    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +50,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
 from common.records import LIST_FIELDS, RULES, Channel, Record, Rule
+from server.migrations import legacy
 
 log = logging.getLogger("server.db")
 
@@ -83,14 +88,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData()
-
-schema_migrations = Table(
-    "schema_migrations",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("description", Text, nullable=False),
-    Column("applied_at", UtcDateTime, nullable=False),
-)
 
 centers = Table(
     "centers",
@@ -289,37 +286,6 @@ imports = Table(
 DEFAULT_CATALOG_SCOPE = "*"
 
 
-# -- migrations -------------------------------------------------------------------------------
-
-V1_TABLES = (
-    centers,
-    kiosks,
-    enrollment_codes,
-    enroll_failures,
-    catalogs,
-    records,
-    rejected_records,
-    batches,
-    chains,
-    chain_breaks,
-)
-
-
-def _v1_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=list(V1_TABLES))
-
-
-def _v2_imports(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[imports])
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
-    (1, "initial schema", _v1_initial),
-    (2, "imports of export files", _v2_imports),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
 class DatabaseError(Exception):
     """The database cannot be used as asked (bad URL, unreachable, not initialised…)."""
 
@@ -357,39 +323,77 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def applied_version(conn: Connection) -> int:
-    """The newest applied migration, 0 for an empty database."""
-    if not inspect(conn).has_table("schema_migrations"):
-        return 0
-    value = conn.execute(
-        select(schema_migrations.c.version).order_by(schema_migrations.c.version.desc()).limit(1)
-    ).scalar()
-    return int(value or 0)
+# -- migrations -------------------------------------------------------------------------------
+
+MIGRATIONS_LOCATION = "server:migrations"
+"""Alembic's script location: ``server/migrations`` (``env.py``, ``versions/``)."""
 
 
-def migrate(engine: Engine) -> list[int]:
-    """Apply the pending migrations in order, each in its own transaction; return them."""
-    applied: list[int] = []
+@dataclass(frozen=True)
+class Migration:
+    """What :func:`migrate` did."""
+
+    head: str
+    """The revision the database is at now."""
+    applied: list[str]
+    """The revisions applied, oldest first."""
+    adopted_from: int | None = None
+    """The old ``schema_migrations`` version of a database adopted from before Alembic."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built in code; migrations run on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_LOCATION)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision(script: ScriptDirectory | None = None) -> str:
+    """The newest revision this server knows."""
+    head = (script or _scripts()).get_current_head()
+    if head is None:  # pragma: no cover - the versions folder ships with the package
+        raise DatabaseError("no migrations found in server/migrations/versions")
+    return head
+
+
+def database_revision(conn: Connection) -> str | None:
+    """The database's Alembic revision; None when it has none (empty, or from before Alembic)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> Migration:
+    """Bring the database to the head revision (``kiosk-server init-db``).
+
+    Everything runs in one transaction that holds the migration lock, so a failure leaves the
+    database as it was and concurrent runs wait for each other (the second finds nothing to
+    do). A database from before Alembic is first adopted as revision 0001.
+    """
+    script = _scripts()
+    head = head_revision(script)
     try:
         with engine.begin() as conn:
             _lock_for_migration(conn)
-            metadata.create_all(conn, tables=[schema_migrations])
-        for version, description, step in MIGRATIONS:
-            with engine.begin() as conn:
-                _lock_for_migration(conn)
-                if applied_version(conn) >= version:
-                    continue
-                log.info("applying migration %d: %s", version, description)
-                step(conn)
-                conn.execute(
-                    schema_migrations.insert().values(
-                        version=version, description=description, applied_at=utc_now()
-                    )
-                )
-                applied.append(version)
+            try:
+                adopted = legacy.adopt(conn, script)
+            except legacy.LegacyError as exc:
+                raise DatabaseError(str(exc)) from None
+            revision = database_revision(conn)
+            if revision is not None and not _is_known(script, revision):
+                raise DatabaseError(_newer(revision, head))
+            config = alembic_config(conn)
+            command.upgrade(config, "head")
+            applied = list(config.attributes.get("applied", []))
     except SQLAlchemyError as exc:
         raise DatabaseError(f"migration failed: {_short(exc)}") from exc
-    return applied
+    for name in applied:
+        log.info("applied migration %s", name)
+    return Migration(head=head, applied=applied, adopted_from=adopted or None)
 
 
 def _lock_for_migration(conn: Connection) -> None:
@@ -398,25 +402,43 @@ def _lock_for_migration(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(727072)"))
 
 
+def _is_known(script: ScriptDirectory, revision: str) -> bool:
+    return any(known.revision == revision for known in script.walk_revisions())
+
+
+def _newer(revision: str, head: str) -> str:
+    return (
+        f"the database schema (revision {revision}) is newer than this server knows "
+        f"({head}); upgrade the server"
+    )
+
+
 def check_schema(engine: Engine) -> None:
     """Refuse to run against a database that ``init-db`` has not brought up to date."""
     try:
         with engine.connect() as conn:
-            version = applied_version(conn)
+            conn.execution_options(read_only=True)
+            old_version = legacy.legacy_version(conn)
+            revision = database_revision(conn)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open the database: {_short(exc)}") from exc
-    if version == 0:
-        raise DatabaseError("the database is not initialised; run `kiosk-server init-db` first")
-    if version < SCHEMA_VERSION:
+    script = _scripts()
+    head = head_revision(script)
+    if old_version:
         raise DatabaseError(
-            f"the database schema is at version {version}, this server needs {SCHEMA_VERSION}; "
+            f"the database schema is at version {old_version} of the migrations before "
+            f"Alembic, this server needs revision {head}; run `kiosk-server init-db` to migrate it"
+        )
+    if revision is None:
+        raise DatabaseError("the database is not initialised; run `kiosk-server init-db` first")
+    if revision == head:
+        return
+    if _is_known(script, revision):
+        raise DatabaseError(
+            f"the database schema is at revision {revision}, this server needs {head}; "
             "run `kiosk-server init-db` to migrate it"
         )
-    if version > SCHEMA_VERSION:
-        raise DatabaseError(
-            f"the database schema (version {version}) is newer than this server knows "
-            f"({SCHEMA_VERSION}); upgrade the server"
-        )
+    raise DatabaseError(_newer(revision, head))
 
 
 def _short(exc: SQLAlchemyError) -> str:

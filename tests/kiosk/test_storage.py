@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from common.records import GENESIS_HASH, record_hash, verify_chain
+from kiosk.pin import PinGuard
 from kiosk.storage import MIGRATIONS, SCHEMA_VERSION, StorageError, Store
 from tests.helpers import draft
 
@@ -105,6 +109,50 @@ def test_migrates_a_version_1_database_keeping_its_records(tmp_path, clock):
         assert [r.uuid for r in store.records()] == ["u1"]
         store.audit("settings", "idle_timeout_s=45")
         assert store.audit_log()[0][1:] == ("settings", "idle_timeout_s=45")
+
+
+KIOSK_V1 = Path(__file__).parent / "data" / "kiosk-v1.db"
+"""A kiosk database at schema version 1 (``MIGRATIONS[1]`` only), committed as a kiosk left it:
+six chained records of one device (four synced, two pending, with reasons, a comment in
+Georgian and a burst flag) and meta rows (device id, chain head, staff PIN 482913, sync)."""
+
+
+def test_a_committed_version_1_database_is_migrated_and_its_chain_goes_on(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    shutil.copyfile(KIOSK_V1, path)
+    old = sqlite3.connect(path)
+    old.row_factory = sqlite3.Row
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    old_rows = [dict(row) for row in old.execute("SELECT * FROM records ORDER BY seq")]
+    old_meta = dict(old.execute("SELECT key, value FROM meta").fetchall())
+    old.close()
+    assert len(old_rows) == 6
+
+    with Store(path, clock=clock.utc) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        records = store.records()
+        assert [(r.uuid, r.seq, r.hash) for r in records] == [
+            (row["uuid"], row["seq"], row["hash"]) for row in old_rows
+        ]
+        wire = [record.to_wire() for record in records]
+        assert all(record_hash(data) == data["hash"] for data in wire)
+        assert verify_chain(wire, GENESIS_HASH) is None
+        assert store.device_id == old_meta["device_id"]
+        assert store.head() == (6, old_meta["chain_head"]) == (6, records[-1].hash)
+        assert [r.seq for r in store.pending()] == [5, 6]
+        assert store.quarantined() == []
+        assert {key: store.get_meta(key) for key in old_meta} == old_meta
+        assert PinGuard(store).check("482913").ok
+
+        new = store.append(draft(score=3))
+        assert (new.seq, new.prev_hash, new.device_id) == (7, records[-1].hash, store.device_id)
+        store.audit("settings", "idle_timeout_s=45")
+
+    with Store(path, clock=clock.utc) as again:
+        wire = [record.to_wire() for record in again.records()]
+        assert [data["seq"] for data in wire] == list(range(1, 8))
+        assert verify_chain(wire, GENESIS_HASH) is None
+        assert again.audit_log()[0][1:] == ("settings", "idle_timeout_s=45")
 
 
 def test_a_file_that_is_not_a_database_is_reported_as_corrupt(tmp_path):
