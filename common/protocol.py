@@ -44,6 +44,35 @@ REASON_MALFORMED = "malformed"
 REASON_CONFLICT = "conflict"
 REASON_WRONG_DEVICE = "wrong_device"
 REASON_BAD_HASH = "bad_hash"
+REASON_WRONG_CENTER = "wrong_center"
+REASON_UNKNOWN_LANGUAGE = "unknown_language"
+REASON_UNKNOWN_REASON = "unknown_reason"
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects a request body may have (a batch needs 4)."""
+
+# Ed25519 public keys a server must refuse (``is_safe_ed25519_public_key``).
+ED25519_P = 2**255 - 19
+"""The field prime of edwards25519; a key's y coordinate must be below it."""
+ED25519_D = -121665 * pow(121666, -1, ED25519_P) % ED25519_P
+"""The curve constant d of -x² + y² = 1 + d·x²·y²."""
+ED25519_SMALL_ORDER_Y = frozenset(
+    {
+        0,  # order 4, x = ±sqrt(-1)
+        1,  # the identity, x = 0
+        ED25519_P - 1,  # order 2, x = 0
+        # The two order-8 y values (d·y⁴ + 2·y² - 1 = 0), from libsodium's blocklist:
+        int.from_bytes(
+            bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+            "little",
+        ),
+        int.from_bytes(
+            bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+            "little",
+        ),
+    }
+)
+"""The y coordinates of the 8 points of small order: every such point has one of them."""
 
 
 def body_digest(body: bytes) -> str:
@@ -77,6 +106,27 @@ def public_key_b64(private_key: Ed25519PrivateKey) -> str:
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
     return b64(raw)
+
+
+def is_safe_ed25519_public_key(raw: bytes) -> bool:
+    """False for a key that must never be trusted: not 32 bytes, not a point of the curve, a
+    non-canonical encoding (y ≥ p), or one of the 8 points of small order in any encoding.
+
+    With a small-order key (e.g. 32 zero bytes, or the identity ``01 00…00``) a signature can
+    be made without any private key: for the identity, R = identity and S = 0 verify for every
+    message, and OpenSSL's verification accepts them. Checking y alone covers both signs of x
+    and the non-canonical encodings y + p of y = 0 and 1 ("Taming the many EdDSAs", libsodium's
+    ``ge25519_has_small_order`` and ``ge25519_is_canonical``).
+    """
+    if len(raw) != 32:
+        return False
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)  # bit 255 is the sign of x
+    if y >= ED25519_P or y in ED25519_SMALL_ORDER_Y:
+        return False
+    # On the curve: x² = (y² - 1) / (d·y² + 1) must be a non-zero square mod p.
+    y2 = y * y % ED25519_P
+    x2 = (y2 - 1) * pow(ED25519_D * y2 + 1, ED25519_P - 2, ED25519_P) % ED25519_P
+    return x2 != 0 and pow(x2, (ED25519_P - 1) // 2, ED25519_P) == 1
 
 
 def sign(private_key: Ed25519PrivateKey, message: bytes) -> str:

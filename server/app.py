@@ -43,7 +43,7 @@ from common.protocol import (
 )
 from server.auth import Kiosk, authenticate, decode_body, parse_json_object, path_with_query
 from server.auth import read_body as read_limited_body
-from server.batches import parse_envelope, receive_batch, sync_state
+from server.batches import parse_envelope, receive_batch, require_idempotency_key, sync_state
 from server.catalogs import catalog_for, etag_matches
 from server.enrollment import RateLimit, enroll
 from server.errors import ApiError
@@ -122,13 +122,12 @@ def create_app(engine: Engine, enroll_limit: RateLimit | None = None) -> FastAPI
     @app.post(
         PATH_BATCHES,
         response_model=BatchResponse,
-        responses=_errors(400, 401, 413, 415),
+        responses=_errors(400, 401, 409, 413, 415),
     )
     async def post_batch(request: Request) -> BatchResponse:
         kiosk, body = await signed(request)
-        envelope = parse_envelope(
-            parse_json_object(body), kiosk, request.headers.get(HEADER_IDEMPOTENCY)
-        )
+        key = require_idempotency_key(request.headers.get(HEADER_IDEMPOTENCY))
+        envelope = parse_envelope(parse_json_object(body), kiosk, key)
         return await run_in_threadpool(receive_batch, engine, kiosk, envelope)
 
     @app.get(PATH_SYNC_STATE, response_model=SyncStateResponse, responses=_errors(401))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import zlib
 from dataclasses import dataclass
@@ -23,9 +24,12 @@ from common.protocol import (
     HEADER_TIMESTAMP,
     MAX_BODY_BYTES,
     MAX_CLOCK_SKEW_S,
+    MAX_JSON_DEPTH,
     BodyTooLarge,
     gunzip_limited,
+    is_safe_ed25519_public_key,
     signing_message,
+    unb64,
     verify,
 )
 from server.db import kiosks, utc_now
@@ -95,15 +99,64 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a float (1e400) would be infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (without recursing ourselves)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def parse_json_object(data: bytes) -> dict[str, Any]:
-    """A JSON object from UTF-8 bytes; NaN and Infinity are refused like any other bad JSON."""
+    """A JSON object from UTF-8 bytes; NaN and Infinity (also as 1e400) are refused like any
+    other bad JSON.
+
+    Every JSON body the server reads comes through here. Nesting deeper than
+    :data:`MAX_JSON_DEPTH` is refused: no message needs it, and the parser, the validation and
+    the storing of rejected records would otherwise recurse that deep (10 000 nested arrays
+    used to end in a ``RecursionError``, a 500).
+    """
     try:
-        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(
+            data.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, "malformed", f"The body is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise ApiError(400, "malformed", "The body must be a JSON object.")
+    except RecursionError:
+        value = None
+    else:
+        if not isinstance(value, dict):
+            raise ApiError(400, "malformed", "The body must be a JSON object.")
+    # A body with fewer brackets than the limit cannot nest past it; skip the walk then.
+    if value is None or (
+        data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH and _too_deep(value, MAX_JSON_DEPTH)
+    ):
+        raise ApiError(
+            400,
+            "malformed",
+            f"The body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels.",
+        )
     return value
+
+
+def _safe_key(public_key_b64: str) -> bool:
+    try:
+        raw = unb64(public_key_b64)
+    except (ValueError, UnicodeEncodeError):
+        return False
+    return is_safe_ed25519_public_key(raw)
 
 
 def path_with_query(request: Request) -> str:
@@ -137,6 +190,14 @@ def authenticate(
             raise ApiError(401, "revoked", "This kiosk was revoked by the server's staff.")
         if row.status != "active" or not row.public_key:
             raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
+        if not _safe_key(row.public_key):
+            # Enrolled before such keys were refused: anyone can sign for it, so nobody may.
+            log.warning("kiosk %s holds an unsafe public key; refusing it", row.name)
+            raise ApiError(
+                401,
+                "bad_signature",
+                "This kiosk's enrolled key is not a safe Ed25519 key; enroll it again.",
+            )
         try:
             timestamp = int(headers.get(HEADER_TIMESTAMP.lower(), ""))
         except ValueError:

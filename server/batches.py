@@ -13,10 +13,18 @@ Nothing lost, nothing counted twice:
 - The kiosk's row is locked for the whole batch, so two batches of one kiosk (or one batch sent
   twice at once) are judged one after the other; the constraints hold even without the lock.
 - The answer is built only after the transaction commits.
+- A batch id names one body: a batch needs an ``Idempotency-Key`` (equal to its id), and a
+  replay whose head or record count differs from the first is refused (409), not merged.
+
+What a record may name is the server's to decide, not the kiosk's: its kiosk's center
+(``wrong_center``), a service of that center's catalog, and a language and reason ids of the
+catalog version the record names (``catalog_versions``; a version the server never had is
+judged by the center's current catalog).
 
 The chain: a kiosk's seqs start at 1 and are consecutive. ``high_water_mark`` is the largest N
 such that every seq 1..N was received, stored or set aside as rejected (a rejected record is
-never sent again, so it must not hold the mark back). ``missing`` lists the gaps below the
+never sent again, so it must not hold the mark back; it counts only when it names the sender
+as its device and a seq from 1 to 2**63-1). ``missing`` lists the gaps below the
 highest seq received. A link is checked whenever both neighbours are stored; a broken one is
 kept in ``chain_breaks`` and makes ``intact`` false.
 """
@@ -29,12 +37,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, exists, func, select, union, update
 from sqlalchemy.engine import Connection
 
+from common.catalog import LANGUAGES
 from common.messages import (
     BatchEnvelope,
     BatchResponse,
@@ -46,21 +55,25 @@ from common.messages import (
 )
 from common.protocol import (
     DUPLICATE,
+    HEADER_IDEMPOTENCY,
     MAX_BATCH_RECORDS,
     REASON_BAD_HASH,
     REASON_CONFLICT,
     REASON_MALFORMED,
     REASON_SCORE_RANGE,
+    REASON_UNKNOWN_LANGUAGE,
+    REASON_UNKNOWN_REASON,
     REASON_UNKNOWN_SERVICE,
+    REASON_WRONG_CENTER,
     REASON_WRONG_DEVICE,
     REJECTED,
     STORED,
     head_message,
     verify,
 )
-from common.records import GENESIS_HASH, Record, record_hash
+from common.records import GENESIS_HASH, MAX_SEQ, Record, record_hash
 from server.auth import Kiosk
-from server.catalogs import service_ids_for
+from server.catalogs import CatalogRules, center_rules, version_rules
 from server.db import (
     batches,
     chain_breaks,
@@ -78,9 +91,19 @@ from server.errors import ApiError
 log = logging.getLogger("server.batches")
 
 
-def parse_envelope(
-    body: dict[str, Any], kiosk: Kiosk, idempotency_key: str | None
-) -> BatchEnvelope:
+def require_idempotency_key(value: str | None) -> str:
+    """The batch's ``Idempotency-Key`` header, or a 400: without it a retry of a batch whose
+    answer was lost could not be told from a new batch."""
+    if value is None or not value.strip():
+        raise ApiError(
+            400,
+            "missing_idempotency_key",
+            f"A batch must carry the {HEADER_IDEMPOTENCY} header, equal to its batch_id.",
+        )
+    return value
+
+
+def parse_envelope(body: dict[str, Any], kiosk: Kiosk, idempotency_key: str) -> BatchEnvelope:
     """The batch envelope, or a whole-batch 400/413 ``ApiError``."""
     records_value = body.get("records")
     if isinstance(records_value, list) and len(records_value) > MAX_BATCH_RECORDS:
@@ -91,7 +114,7 @@ def parse_envelope(
         raise ApiError(400, "malformed", f"The batch is malformed: {first_error(exc)}") from None
     if envelope.device_id != kiosk.device_id:
         raise ApiError(400, "malformed", "The batch device_id is not the signing device.")
-    if idempotency_key is not None and idempotency_key != envelope.batch_id:
+    if idempotency_key != envelope.batch_id:
         raise ApiError(400, "malformed", "The Idempotency-Key header must equal batch_id.")
     message = head_message(kiosk.device_id, envelope.head.seq, envelope.head.hash)
     if not verify(kiosk.public_key, message, envelope.head_signature):
@@ -110,6 +133,10 @@ class Sender(Protocol):
     def center_id(self) -> str: ...
     @property
     def device_id(self) -> str: ...
+
+
+RecordStatus = Literal["stored", "duplicate", "rejected"]
+"""``common.protocol``'s STORED, DUPLICATE and REJECTED."""
 
 
 @dataclass
@@ -141,17 +168,40 @@ class Received:
         return out
 
 
+class _Catalogs:
+    """The catalogs one sender's records are judged by, each looked up once per call."""
+
+    def __init__(self, conn: Connection, center_id: str) -> None:
+        self.conn = conn
+        self.current = center_rules(conn, center_id)
+        self._named: dict[str, CatalogRules | None] = {}
+
+    def named(self, version: str) -> CatalogRules | None:
+        """The catalog version the server had under this name, or None."""
+        if version not in self._named:
+            self._named[version] = version_rules(self.conn, version)
+        return self._named[version]
+
+
 def receive_records(
-    conn: Connection, sender: Sender, raws: Sequence[Any], batch_id: str, now: datetime
+    conn: Connection,
+    sender: Sender,
+    raws: Sequence[Any],
+    batch_id: str,
+    now: datetime,
+    *,
+    center_id: str | None = None,
 ) -> Received:
     """Judge and store records of one sender inside the caller's transaction.
 
     The only way records enter the database (uploads and imported export files alike), so
     both follow the same rules, dedupe against each other and keep one chain per device.
+    ``center_id``: the only center records may name (an upload: the kiosk's own); None lets
+    them name any (an import, where staff chose where the file's kiosk belongs).
     """
     conn.execute(select(kiosks.c.id).where(kiosks.c.id == sender.id).with_for_update())
-    services = service_ids_for(conn, sender.center_id)
-    outcomes = [_receive_record(conn, sender, raw, services, batch_id, now) for raw in raws]
+    judge = _Catalogs(conn, sender.center_id)
+    outcomes = [_receive_record(conn, sender, raw, center_id, judge, batch_id, now) for raw in raws]
     high_water_mark, missing = _advance_chain(conn, sender, now)
     intact = not _has_breaks(conn, sender.device_id)
     return Received(outcomes, high_water_mark, missing, intact)
@@ -161,7 +211,12 @@ def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> Batc
     """Judge and store every record of the batch in one transaction; answer after commit."""
     now = utc_now()
     with engine.begin() as conn:
-        received = receive_records(conn, kiosk, envelope.records, envelope.batch_id, now)
+        # Lock the kiosk first, so a replay is compared with its batch after that committed.
+        conn.execute(select(kiosks.c.id).where(kiosks.c.id == kiosk.id).with_for_update())
+        _refuse_other_content(conn, kiosk, envelope)
+        received = receive_records(
+            conn, kiosk, envelope.records, envelope.batch_id, now, center_id=kiosk.center_id
+        )
         _note_batch(conn, kiosk, envelope, received, now)
     log.info(
         "batch %s from %s: %d stored, %d duplicate, %d rejected; mark %d",
@@ -175,7 +230,9 @@ def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> Batc
     return BatchResponse(
         batch_id=envelope.batch_id,
         results=[
-            RecordResult(uuid=o.uuid, status=o.status, reason=o.reason, message=o.message)
+            RecordResult(
+                uuid=o.uuid, status=cast(RecordStatus, o.status), reason=o.reason, message=o.message
+            )
             for o in received.outcomes
         ],
         high_water_mark=received.high_water_mark,
@@ -187,7 +244,8 @@ def _receive_record(
     conn: Connection,
     kiosk: Sender,
     raw: Any,
-    services: frozenset[str] | None,
+    center_id: str | None,
+    judge: _Catalogs,
     batch_id: str,
     now: datetime,
 ) -> _Outcome:
@@ -206,9 +264,10 @@ def _receive_record(
         return reject(REASON_WRONG_DEVICE, "The record names another device than the sender.")
     if record_hash(record.to_wire()) != record.hash:
         return reject(REASON_BAD_HASH, "The record hash does not match its content.")
-    problem = _policy_problem(record, services)
+    problem = _policy_problem(record, center_id, judge.current, judge.named(record.catalog_version))
     if problem is not None:
-        # A record stored before a catalog change is still a duplicate when it comes again.
+        # A record stored before a catalog change (or imported before its kiosk was filed
+        # elsewhere) is still a duplicate when it comes again.
         if _stored_hash(conn, record.uuid) == record.hash:
             return _Outcome(record.uuid, DUPLICATE)
         return reject(*problem)
@@ -234,17 +293,50 @@ def _receive_record(
     )
 
 
-def _policy_problem(record: Record, services: frozenset[str] | None) -> tuple[str, str] | None:
+def _policy_problem(
+    record: Record,
+    center_id: str | None,
+    current: CatalogRules | None,
+    named: CatalogRules | None,
+) -> tuple[str, str] | None:
+    """(reason, message) when the server refuses a well-formed, correctly hashed record.
+
+    ``center_id`` is the center the sender belongs to (None: any center is accepted);
+    ``current`` the rules of that center's catalog (None: it has none, so any service and any
+    reason is accepted); ``named`` the rules of the catalog version the record names, or None
+    when the server never had that version: then ``current`` judges its language and reasons.
+    The checks run in the order ``docs/protocol.md`` lists them.
+    """
+    if center_id is not None and record.center_id != center_id:
+        return (
+            REASON_WRONG_CENTER,
+            f"The record names center {record.center_id!r}; this kiosk belongs to {center_id!r}.",
+        )
     if record.kind == "rating":
         if record.score is None or not 1 <= record.score <= 5:
             return REASON_SCORE_RANGE, "A rating's score must be 1 to 5."
     elif record.score is not None:
         return REASON_SCORE_RANGE, f"A {record.kind} record carries no score."
-    if services is not None and record.service_id not in services:
+    if current is not None and record.service_id not in current.services:
         return (
             REASON_UNKNOWN_SERVICE,
             f"Service {record.service_id!r} is not in this center's catalog.",
         )
+    catalog = named or current
+    languages = catalog.languages if catalog is not None else frozenset(LANGUAGES)
+    if record.language not in languages:
+        return (
+            REASON_UNKNOWN_LANGUAGE,
+            f"Language {record.language!r} is not one of the catalog's "
+            f"({', '.join(sorted(languages))}).",
+        )
+    if catalog is not None:
+        unknown = [reason for reason in record.reasons if reason not in catalog.reasons]
+        if unknown:
+            return (
+                REASON_UNKNOWN_REASON,
+                f"Reason {unknown[0]!r} is not in catalog version {catalog.version!r}.",
+            )
     return None
 
 
@@ -271,7 +363,12 @@ def _keep_rejected(
     uuid_value = None
     if isinstance(raw, dict):
         candidate = raw.get("seq")
-        if raw.get("device_id") == kiosk.device_id and type(candidate) is int and candidate >= 1:
+        # Only a seq the chain could hold counts (and fits the BIGINT column).
+        if (
+            raw.get("device_id") == kiosk.device_id
+            and type(candidate) is int
+            and 1 <= candidate <= MAX_SEQ
+        ):
             seq = candidate
         candidate_uuid = raw.get("uuid")
         if isinstance(candidate_uuid, str) and candidate_uuid.isprintable():
@@ -398,6 +495,47 @@ def sync_state(engine: Engine, kiosk: Kiosk, server_time: int) -> SyncStateRespo
     return SyncStateResponse(high_water_mark=int(mark), server_time=server_time, missing=missing)
 
 
+def content_hash(envelope: BatchEnvelope) -> str:
+    """SHA-256 of what a batch carries: its records as received and its head.
+
+    The head signature is left out, so a kiosk that re-enrolled with a new key can still
+    resend its in-flight batch under the same id.
+    """
+    content = {"head": envelope.head.model_dump(), "records": envelope.records}
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+
+
+def _refuse_other_content(conn: Connection, kiosk: Kiosk, envelope: BatchEnvelope) -> None:
+    """A 409 when this batch id was already received with other content.
+
+    The content hash of the first body must match; a batch received before the hash was
+    kept is compared by its head (seq, hash) and record count.
+    """
+    row = conn.execute(
+        select(
+            batches.c.head_seq,
+            batches.c.head_hash,
+            batches.c.record_count,
+            batches.c.content_sha256,
+        ).where(batches.c.device_id == kiosk.device_id, batches.c.batch_id == envelope.batch_id)
+    ).first()
+    if row is None:
+        return
+    if row.content_sha256 is not None:
+        same = row.content_sha256 == content_hash(envelope)
+    else:
+        sent = (envelope.head.seq, envelope.head.hash, len(envelope.records))
+        same = (row.head_seq, row.head_hash, row.record_count) == sent
+    if not same:
+        raise ApiError(
+            409,
+            "idempotency_conflict",
+            f"Batch {envelope.batch_id} was already received with other content; a new batch "
+            "needs a new batch_id and Idempotency-Key.",
+        )
+
+
 def _note_batch(
     conn: Connection,
     kiosk: Kiosk,
@@ -422,6 +560,7 @@ def _note_batch(
         head_seq=envelope.head.seq,
         head_hash=envelope.head.hash,
         head_signature=envelope.head_signature,
+        content_sha256=content_hash(envelope),
     )
     if not inserted:
         conn.execute(

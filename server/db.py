@@ -236,6 +236,9 @@ batches = Table(
     Column("head_seq", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Column("head_signature", Text, nullable=False),
+    # SHA-256 of the records and head as received (see server.batches.content_hash); null for
+    # batches received before it was kept.
+    Column("content_sha256", String(64)),
     UniqueConstraint("device_id", "batch_id", name="batches_device_batch"),
 )
 

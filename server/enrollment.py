@@ -145,10 +145,10 @@ def add_kiosks(
                     f"kiosk {name!r} already exists; use reenroll-kiosk for a new enrollment code"
                 )
             kiosk_id = conn.execute(
-                kiosks.insert().values(
-                    name=name, center_id=center_id, status="pending", created_at=now
-                )
-            ).inserted_primary_key[0]
+                kiosks.insert()
+                .values(name=name, center_id=center_id, status="pending", created_at=now)
+                .returning(kiosks.c.id)
+            ).scalar_one()
             code = _issue_code(conn, kiosk_id, now, lifetime)
             issued.append(IssuedCode(name, center_id, format_code(code), now + lifetime))
     return issued
@@ -176,13 +176,20 @@ def revoke_kiosk(engine: Engine, name: str) -> None:
         _cancel_codes(conn, row.id, now)
 
 
-def _kiosk_by_name(conn: Connection, name: str) -> Row[Any]:
+@dataclass(frozen=True)
+class _KioskRef:
+    id: int
+    center_id: str
+    status: str
+
+
+def _kiosk_by_name(conn: Connection, name: str) -> _KioskRef:
     row = conn.execute(
         select(kiosks.c.id, kiosks.c.center_id, kiosks.c.status).where(kiosks.c.name == name)
     ).first()
     if row is None:
         raise AdminError(f"there is no kiosk named {name!r}")
-    return row
+    return _KioskRef(id=row.id, center_id=row.center_id, status=row.status)
 
 
 def _cancel_codes(conn: Connection, kiosk_id: int, now: datetime) -> None:
@@ -259,7 +266,20 @@ def _retry_after(conn: Connection, client_ip: str, now: datetime, limit: RateLim
 def enroll(
     engine: Engine, request: EnrollRequest, client_ip: str, limit: RateLimit | None = None
 ) -> EnrollResponse:
-    """Bind the device and its public key to the kiosk the code was issued for."""
+    """Bind the device and its public key to the kiosk the code was issued for.
+
+    A key anyone could sign for (a small-order or non-canonical point) is refused before the
+    code is looked at: it is no guess at a code, and the code stays usable.
+    """
+    from common.protocol import is_safe_ed25519_public_key, unb64  # cryptography: not for staff
+
+    if not is_safe_ed25519_public_key(unb64(request.public_key)):
+        raise ApiError(
+            400,
+            "bad_public_key",
+            "The public key is not a usable Ed25519 key (a point of small order or a "
+            "non-canonical encoding): anyone could sign for it. Make a new key pair.",
+        )
     limit = limit or RateLimit()
     now = utc_now()
     failure: ApiError | None = None

@@ -1,9 +1,12 @@
 """CSV export for staff: one row per rating, with its reasons and comment joined in.
 
 Reasons and comments are separate records that point at their rating through ``rating_uuid``;
-staff want them on the rating's row. Cells that a spreadsheet would run as a formula (text
-starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a leading apostrophe,
-since comments are typed by the public.
+staff want them on the rating's row. Every text cell that a spreadsheet would run as a
+formula (text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading
+apostrophe, as OWASP recommends against CSV injection: comments are typed by the public, and
+the other texts (kiosk names, ids, languages, times) came from kiosks or files, or were stored
+under older rules. Numbers (``seq``, ``score``, ``utc_offset_min``) come from integer columns,
+cannot hold a formula and stay numbers (``-240`` is an offset, not a formula).
 """
 
 from __future__ import annotations
@@ -38,8 +41,11 @@ COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def formula_safe(cell: object) -> object:
+    """The cell with a leading ``'`` when it is text a spreadsheet would run as a formula."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _rows(engine: Engine) -> Iterator[dict[str, Any]]:
@@ -110,8 +116,8 @@ def write_csv(engine: Engine, out: TextIO) -> int:
     writer.writeheader()
     count = 0
     for row in _rows(engine):
-        row["reasons"] = _safe(";".join(row["reasons"]))
-        row["comment"] = _safe("\n".join(row["comment"]))
-        writer.writerow(row)
+        row["reasons"] = ";".join(row["reasons"])
+        row["comment"] = "\n".join(row["comment"])
+        writer.writerow({column: formula_safe(value) for column, value in row.items()})
         count += 1
     return count

@@ -75,14 +75,21 @@ def flags_for(
     if status == "active" and (last_seen_at is None or now - last_seen_at > SILENT_AFTER):
         flags.append("silent")
     if heartbeat:
-        oldest = heartbeat.get("oldest_pending_age_s")
-        if heartbeat.get("pending_count", 0) > BEHIND_PENDING or (
-            oldest is not None and oldest > BEHIND_OLDEST.total_seconds()
-        ):
+        pending = _number(heartbeat.get("pending_count"))
+        oldest = _number(heartbeat.get("oldest_pending_age_s"))
+        if pending > BEHIND_PENDING or oldest > BEHIND_OLDEST.total_seconds():
             flags.append("behind")
-        if abs(heartbeat.get("clock_offset_s", 0.0)) > CLOCK_OFF_S:
+        if abs(_number(heartbeat.get("clock_offset_s"))) > CLOCK_OFF_S:
             flags.append("clock_off")
     return flags
+
+
+def _number(value: Any) -> float:
+    """A stored heartbeat number; 0 when absent or null (an infinite value was kept as null
+    before such numbers were refused)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value  # an int may be too large for a float; it compares all the same
+    return 0.0
 
 
 def list_kiosks(engine: Engine, now: datetime | None = None) -> list[KioskStatus]:

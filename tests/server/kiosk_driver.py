@@ -116,7 +116,7 @@ class KioskDriver:
             "app_version": "0.1.0",
             **(overrides or {}),
         }
-        response = self.session.post(self.base_url + PATH_ENROLL, json=body, timeout=10)
+        response = self._send("POST", self.base_url + PATH_ENROLL, json_body=body)
         if response.status_code == 201:
             self.center_id = response.json()["center_id"]
         return response
@@ -138,8 +138,20 @@ class KioskDriver:
             key or self.key, device_id or self.device_id, method, path, stamp, body
         )
         all_headers = {**signed, **(headers or {})}
+        return self._send(method, self.base_url + path, content=body, headers=all_headers)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """One HTTP exchange; ``tests.server.inprocess`` sends it to an in-process app instead."""
         return self.session.request(
-            method, self.base_url + path, data=body, headers=all_headers, timeout=30
+            method, url, data=content, json=json_body, headers=headers, timeout=30
         )
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:

@@ -11,7 +11,16 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from common.protocol import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PATH_BATCHES, PATH_SYNC_STATE
+from common.protocol import (
+    HEADER_IDEMPOTENCY,
+    MAX_BATCH_RECORDS,
+    MAX_BODY_BYTES,
+    PATH_BATCHES,
+    PATH_ENROLL,
+    PATH_HEALTH,
+    PATH_HEARTBEAT,
+    PATH_SYNC_STATE,
+)
 from common.records import GENESIS_HASH
 from tests.server.conftest import OPEN_CENTER
 from tests.server.kiosk_driver import KioskDriver, make_record
@@ -104,6 +113,10 @@ def test_each_rejection_reason(server: LiveServer, kiosk: KioskDriver) -> None:
         (other_device, "wrong_device"),
         (bad_hash, "bad_hash"),
         (kiosk.record(4, service_id="no-such-service"), "unknown_service"),
+        (kiosk.record(4, center_id=OPEN_CENTER), "wrong_center"),
+        (kiosk.record(4, language="fr"), "unknown_language"),
+        (kiosk.record(4, kind="reasons", score=None, reasons=("no-such",)), "unknown_reason"),
+        (kiosk.record(4, flags=["test"]), "malformed"),
         (kiosk.record(5, score=0), "score_out_of_range"),
         (kiosk.record(6, score=6), "score_out_of_range"),
         (kiosk.record(7, score=None), "score_out_of_range"),
@@ -215,6 +228,14 @@ def error_code(response: requests.Response) -> str:
     return response.json()["error"]["code"]
 
 
+def post_raw(
+    kiosk: KioskDriver, raw: bytes, path: str = PATH_BATCHES, batch_id: str | None = None
+) -> requests.Response:
+    """``raw`` signed as it is, with an Idempotency-Key (``batch_id`` or a fresh one)."""
+    headers = {HEADER_IDEMPOTENCY: batch_id or str(uuid.uuid4())}
+    return kiosk.request("POST", path, raw, headers=headers)
+
+
 def test_too_many_records(kiosk: KioskDriver) -> None:
     records = [kiosk.record(1)] * (MAX_BATCH_RECORDS + 1)
     response = kiosk.post_batch(records)
@@ -275,14 +296,17 @@ def test_gzip_bomb_is_refused_and_the_server_stays_up(
 def test_malformed_batches(kiosk: KioskDriver, mutate: Callable, code: str) -> None:
     body = mutate(kiosk.batch_body(kiosk.chain(1)))
     raw = (body if isinstance(body, str) else json.dumps(body)).encode()
-    response = kiosk.request("POST", PATH_BATCHES, raw)
+    response = post_raw(
+        kiosk, raw, batch_id=body.get("batch_id") if isinstance(body, dict) else None
+    )
     assert response.status_code == 400, response.text
     assert error_code(response) == code
 
 
 def test_nan_is_not_json(kiosk: KioskDriver) -> None:
-    raw = json.dumps(kiosk.batch_body([])).replace('"seq": 0', '"seq": NaN').encode()
-    response = kiosk.request("POST", PATH_BATCHES, raw)
+    body = kiosk.batch_body([])
+    raw = json.dumps(body).replace('"seq": 0', '"seq": NaN').encode()
+    response = post_raw(kiosk, raw, batch_id=body["batch_id"])
     assert response.status_code == 400
     assert error_code(response) == "malformed"
 
@@ -291,6 +315,39 @@ def test_idempotency_key_must_match_batch_id(kiosk: KioskDriver) -> None:
     response = kiosk.post_batch(kiosk.chain(1), headers={"Idempotency-Key": "something-else"})
     assert response.status_code == 400
     assert error_code(response) == "malformed"
+
+
+def test_idempotency_key_is_required_and_bound_to_its_content(
+    server: LiveServer, kiosk: KioskDriver
+) -> None:
+    records = kiosk.chain(2)
+    missing = kiosk.request("POST", PATH_BATCHES, json.dumps(kiosk.batch_body(records)).encode())
+    assert missing.status_code == 400
+    assert error_code(missing) == "missing_idempotency_key"
+    batch_id = str(uuid.uuid4())
+    assert statuses(kiosk.post_batch(records[:1], batch_id)) == [("stored", None)]
+    conflict = kiosk.post_batch(records, batch_id)
+    assert conflict.status_code == 409
+    assert error_code(conflict) == "idempotency_conflict"
+    assert stored_count(server, kiosk) == 1
+
+
+def test_hostile_bodies_are_refused_and_the_server_stays_up(
+    server: LiveServer, kiosk: KioskDriver
+) -> None:
+    """Deep nesting and 64-bit overflows used to be a 500 (or a dropped connection)."""
+    deep = b"[" * 10_000 + b"]" * 10_000
+    for path in (PATH_BATCHES, PATH_ENROLL, PATH_HEARTBEAT):
+        response = post_raw(kiosk, deep, path)
+        assert response.status_code == 400, (path, response.text)
+        assert error_code(response) == "malformed"
+    first = kiosk.record(1)
+    body = kiosk.batch_body([first])
+    body["records"].append(kiosk.record(2**63, first["hash"]))
+    huge = post_raw(kiosk, json.dumps(body).encode(), batch_id=body["batch_id"])
+    assert statuses(huge) == [("stored", None), ("rejected", "malformed")]
+    assert huge.json()["high_water_mark"] == 1
+    assert requests.get(server.url + PATH_HEALTH, timeout=5).status_code == 200
 
 
 def test_bad_encodings(kiosk: KioskDriver) -> None:
@@ -341,8 +398,8 @@ def test_text_that_no_database_can_hold_is_malformed(
     nul = kiosk.record(1, comment="a\x00b")
     surrogate = kiosk.record(2, comment="\ud800", rehash=False)
     odd_key = {**kiosk.record(3), "\ud800\x00": 1}
-    raw = json.dumps(kiosk.batch_body([nul, surrogate, odd_key])).encode("ascii")
-    response = kiosk.request("POST", PATH_BATCHES, raw)
+    body = kiosk.batch_body([nul, surrogate, odd_key])
+    response = post_raw(kiosk, json.dumps(body).encode("ascii"), batch_id=body["batch_id"])
     assert statuses(response) == [("rejected", "malformed")] * 3
     kept = server.query(
         "SELECT count(*) FROM rejected_records WHERE device_id = :d", d=kiosk.device_id

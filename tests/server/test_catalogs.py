@@ -7,10 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select
 
 from common.catalog import demo_catalog_bytes
 from common.protocol import PATH_CATALOG
+from server.catalogs import CatalogError, catalog_for, etag_of, store_catalog
+from server.db import catalog_versions
+from server.enrollment import add_center
 from tests.server.conftest import CENTER, OPEN_CENTER
+from tests.server.inprocess import fresh_engine
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import BACKENDS, LiveServer, make_server
 
@@ -128,3 +133,59 @@ def test_load_catalog_needs_a_known_center_and_a_file(
     missing = server.cli("load-catalog", str(tmp_path / "absent.json"), check=False)
     assert missing.returncode == 1
     assert "cannot read" in missing.stderr
+
+
+# -- every loaded version is kept (in-process) -------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with fresh_engine(request.param, tmp_path) as made:
+        add_center(made, CENTER, "თბილისი", "Tbilisi")
+        add_center(made, OPEN_CENTER, "ქუთაისი", "Kutaisi")
+        yield made
+
+
+def versions(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(catalog_versions.c.version, catalog_versions.c.etag))
+        return {row.version: row.etag for row in rows}
+
+
+def test_every_loaded_version_is_kept(engine: Engine, tmp_path: Path) -> None:
+    first = changed_catalog(tmp_path / "a.json", "2025.1", ["free-canteen"]).read_bytes()
+    second = changed_catalog(tmp_path / "b.json", "2026.1", ["civic-budget"]).read_bytes()
+    store_catalog(engine, first, CENTER)
+    store_catalog(engine, second, CENTER)
+    store_catalog(engine, second, None)  # the same version and body again: fine
+    store_catalog(engine, first, OPEN_CENTER)  # an older version for another center: fine
+    assert versions(engine) == {"2025.1": etag_of(first), "2026.1": etag_of(second)}
+    with engine.connect() as conn:
+        body = conn.execute(
+            select(catalog_versions.c.body).where(catalog_versions.c.version == "2025.1")
+        ).scalar_one()
+    assert body.encode("utf-8") == first
+
+
+def test_a_different_body_under_a_known_version_is_refused(engine: Engine, tmp_path: Path) -> None:
+    original = changed_catalog(tmp_path / "a.json", "2026.1", ["free-canteen"]).read_bytes()
+    store_catalog(engine, original, CENTER)
+    edited = changed_catalog(tmp_path / "b.json", "2026.1", ["civic-budget"]).read_bytes()
+    for center in (CENTER, OPEN_CENTER, None):
+        with pytest.raises(CatalogError, match="bump the version"):
+            store_catalog(engine, edited, center)
+    # Nothing changed: the center keeps its catalog, the version its body.
+    assert versions(engine) == {"2026.1": etag_of(original)}
+    with engine.connect() as conn:
+        current = catalog_for(conn, CENTER)
+        assert current is not None and current.body == original
+        assert catalog_for(conn, OPEN_CENTER) is None
+
+
+def test_load_catalog_cli_says_to_bump_the_version(own_server: LiveServer, tmp_path: Path) -> None:
+    own_server.load_catalog(changed_catalog(tmp_path / "a.json", "v-1", ["free-canteen"]), CENTER)
+    edited = changed_catalog(tmp_path / "b.json", "v-1", ["civic-budget"])
+    result = own_server.cli("load-catalog", str(edited), check=False)
+    assert result.returncode == 1
+    assert "bump the version" in result.stderr
+    assert "Traceback" not in result.stderr

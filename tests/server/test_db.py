@@ -42,7 +42,8 @@ from tests.server.test_import import Tablet, assert_imported, import_files
 
 MIGRATIONS = REPO / "server" / "migrations"
 DATA = Path(__file__).parent / "data"
-REVISIONS = ["0001", "0002"]
+REVISIONS = ["0001", "0002", "0003"]
+HEAD = REVISIONS[-1]
 
 OLD_SQLITE = DATA / "server-v2.db"
 OLD_POSTGRES = DATA / "server-v2-postgres.sql"
@@ -224,7 +225,7 @@ def test_fresh_database_is_migrated_to_the_tables(engine: Engine) -> None:
     with pytest.raises(DatabaseError, match=r"not initialised.*init-db"):
         check_schema(engine)
     done = migrate(engine)
-    assert (done.head, done.applied, done.adopted_from) == ("0002", REVISIONS, None)
+    assert (done.head, done.applied, done.adopted_from) == (HEAD, REVISIONS, None)
     assert head_revision() == REVISIONS[-1]
     assert migrate(engine).applied == []
     check_schema(engine)
@@ -236,9 +237,9 @@ def test_each_revision_goes_down_and_up_again(engine: Engine) -> None:
     migrate(engine)
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
-    with pytest.raises(DatabaseError, match=r"revision 0001, this server needs 0002.*init-db"):
+    with pytest.raises(DatabaseError, match=rf"revision 0001, this server needs {HEAD}.*init-db"):
         check_schema(engine)
-    assert migrate(engine).applied == ["0002"]
+    assert migrate(engine).applied == REVISIONS[1:]
     assert differences(engine) == []
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "base")
@@ -266,8 +267,8 @@ def test_concurrent_init_db_runs_wait_for_each_other(db_url: str) -> None:
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
     stdout = "".join(out for out, _err in outputs)
-    assert stdout.count("applied 0001, 0002") == 1, stdout
-    assert stdout.count("already at schema revision 0002") == 2, stdout
+    assert stdout.count(f"applied {', '.join(REVISIONS)}") == 1, stdout
+    assert stdout.count(f"already at schema revision {HEAD}") == 2, stdout
     engine = make_engine(db_url)
     try:
         assert differences(engine) == []
@@ -298,7 +299,7 @@ def test_database_from_before_alembic_is_adopted(engine: Engine, version: int) -
     with pytest.raises(DatabaseError, match=f"version {version} .*before Alembic.*init-db"):
         check_schema(engine)
     done = migrate(engine)
-    assert (done.adopted_from, done.applied) == (version, ["0002"])
+    assert (done.adopted_from, done.applied) == (version, REVISIONS[1:])
     check_schema(engine)
     assert "schema_migrations" not in table_names(engine)
     assert differences(engine) == []
@@ -358,13 +359,14 @@ def test_unknown_old_versions_are_refused(engine: Engine) -> None:
 
 
 def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the old tables, in the columns they had before (``channel`` aside)."""
+    """Every row of the old tables, in the columns they had before (later additions aside)."""
     rows = {}
     with engine.connect() as conn:
         conn.execution_options(read_only=True)
         inspector = inspect(conn)
         for table in OLD_TABLES:
-            names = [c["name"] for c in inspector.get_columns(table) if c["name"] != "channel"]
+            added = {"channel", "content_sha256"}
+            names = [c["name"] for c in inspector.get_columns(table) if c["name"] not in added]
             columns = ", ".join(f'"{name}"' for name in names)
             result = conn.execute(text(f"SELECT {columns} FROM {table}"))
             rows[table] = sorted((tuple(row) for row in result), key=repr)
@@ -385,7 +387,7 @@ def test_committed_old_database_is_upgraded_by_init_db(old_db_url: str, tmp_path
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "old schema version 2) adopted at revision 0001" in result.stdout
-        assert "applied 0002" in result.stdout
+        assert f"applied {', '.join(REVISIONS[1:])}" in result.stdout
 
         assert _rows(engine) == before
         assert table_names(engine) == set(metadata.tables) | {"alembic_version"}
@@ -411,7 +413,7 @@ def test_committed_old_database_is_upgraded_by_init_db(old_db_url: str, tmp_path
         engine.dispose()
 
     with LiveServer(tmp_path / "server", db_url=old_db_url) as server:  # init-db again, serve
-        assert "already at schema revision 0002" in server.cli("init-db").stdout
+        assert f"already at schema revision {HEAD}" in server.cli("init-db").stdout
         kiosk = KioskDriver(server.url, OLD_DEVICE)
         kiosk.key = Ed25519PrivateKey.from_private_bytes(OLD_KEY_SEED)
         state = kiosk.get(PATH_SYNC_STATE)

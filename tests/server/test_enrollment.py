@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from common.protocol import PATH_ENROLL, PATH_SYNC_STATE
+from common.protocol import PATH_ENROLL, PATH_SYNC_STATE, b64
 from tests.server.conftest import CENTER, KioskPool, unique_name
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import BACKENDS, LiveServer, make_server
@@ -105,6 +105,22 @@ def test_malformed_enroll(server: LiveServer, kiosk_pool: KioskPool, overrides: 
     response = KioskDriver(server.url).enroll(code, overrides)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [bytes(32), b"\x01" + bytes(31)],
+    ids=["all-zero", "identity"],
+)
+def test_small_order_keys_are_refused(
+    server: LiveServer, kiosk_pool: KioskPool, raw: bytes
+) -> None:
+    """With such a key anyone could sign as the kiosk (``test_app_inprocess`` shows how)."""
+    code = kiosk_pool.take()[1]
+    response = KioskDriver(server.url).enroll(code, {"public_key": b64(raw)})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_public_key"
+    assert KioskDriver(server.url).enroll(code).status_code == 201  # the code still works
 
 
 def test_enroll_body_must_be_json(server: LiveServer) -> None:

@@ -14,6 +14,8 @@ from sync.job import SyncJob
 from sync.keys import Enrollment, KioskFiles, generate_key, save_private_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CENTER = "central-service-hall"
+"""The center of every test kiosk; the server refuses records naming another (wrong_center)."""
 SERVICE_ID = "free-canteen"
 CATALOG_VERSION = "2026.1"
 
@@ -21,7 +23,7 @@ FAST_CLIENT = {"connect_timeout": 5.0, "read_timeout": 15.0, "deadline": 30.0}
 """Client timeouts for tests that expect success: generous, so a loaded machine is no fault."""
 
 
-def draft(score: int = 4, center_id: str = "center", **values: Any) -> Draft:
+def draft(score: int = 4, center_id: str = CENTER, **values: Any) -> Draft:
     base: dict[str, Any] = dict(
         kind="rating",
         rating_uuid=None,
@@ -55,7 +57,7 @@ def fake_enrollment(data_dir: Path, server_url: str) -> Enrollment:
     enrollment = Enrollment(
         server_url=server_url,
         device_id=device_id,
-        center_id="center",
+        center_id=CENTER,
         kiosk_name="test kiosk",
         enrolled_at=datetime.now(UTC).isoformat(),
     )
@@ -101,8 +103,6 @@ MAX_RECORDS = protocol.MAX_BATCH_RECORDS
 
 
 # -- the real server ---------------------------------------------------------------------------
-
-CENTER = "central-service-hall"
 
 
 def demo_catalog_file(directory: Path) -> Path:
