@@ -1,7 +1,9 @@
 """Export of not-yet-synced records to a file, for kiosks that never get a network.
 
-The file is one JSON document (format ``ukukavshiri-export``, version 1; see
-``docs/export.md``) with a SHA-256 checksum over its records. ``kiosk-server import FILE``
+The file is one JSON document (format ``ukukavshiri-export``, version 2; see
+``docs/export.md``) with a SHA-256 checksum over its records, signed with the kiosk's device
+key (:func:`kiosk.keys.device_key` of the folder holding ``kiosk.db``), so city hall can tell
+it comes from this kiosk and was not edited on the way. ``kiosk-server import FILE``
 stores each record the way an upload would, so importing a file twice, or a file and then a
 later sync, counts every rating once. Exported records stay pending on the kiosk: only the
 server's answer to a sync marks them synced.
@@ -16,9 +18,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from common import __version__
-from common.export_format import FORMAT, VERSION, ExportError, read_export, records_checksum
+from common.export_format import (
+    FORMAT,
+    VERSION,
+    ExportError,
+    read_export,
+    records_checksum,
+    sign_export,
+)
 from common.records import Record, format_utc
+from kiosk.keys import CredentialsError, device_key
 from kiosk.storage import Store, utc_now
 
 
@@ -28,9 +40,12 @@ class ExportResult:
     count: int
 
 
-def build_export(store: Store, center_id: str, now: datetime | None = None) -> dict[str, Any]:
+def build_export(
+    store: Store, center_id: str, key: Ed25519PrivateKey, now: datetime | None = None
+) -> dict[str, Any]:
+    """The signed export document of every pending record of ``store``."""
     records = [r.to_wire() for r in _all_pending(store)]
-    return {
+    document = {
         "format": FORMAT,
         "version": VERSION,
         "device_id": store.device_id,
@@ -40,6 +55,10 @@ def build_export(store: Store, center_id: str, now: datetime | None = None) -> d
         "records": records,
         "records_sha256": records_checksum(records),
     }
+    try:
+        return sign_export(document, key)
+    except ValueError as exc:  # a center id with a line break cannot be signed unambiguously
+        raise ExportError(f"the export cannot be signed: {exc}") from None
 
 
 def _all_pending(store: Store) -> list[Record]:
@@ -52,8 +71,16 @@ def _all_pending(store: Store) -> list[Record]:
 
 
 def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
-    """Write the export into ``folder`` (e.g. a USB stick), flush it and read it back."""
-    document = build_export(store, center_id)
+    """Write the export into ``folder`` (e.g. a USB stick), flush it and read it back.
+
+    Signed with the device key of the data directory holding the store's database (made
+    there if the kiosk has none yet).
+    """
+    try:
+        key = device_key(store.path.parent)
+    except (CredentialsError, OSError) as exc:
+        raise ExportError(f"cannot sign the export: {exc}") from exc
+    document = build_export(store, center_id, key)
     stamp = document["exported_at"].replace(":", "").replace("-", "")[:15]
     path = Path(folder) / f"ukukavshiri-{document['device_id'][:8]}-{stamp}.json"
     data = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
@@ -64,7 +91,11 @@ def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-        if read_export(path)["records_sha256"] != document["records_sha256"]:
+        back = read_export(path)  # checks the checksum and the signature too
+        if (back["records_sha256"], back["signature"]) != (
+            document["records_sha256"],
+            document["signature"],
+        ):
             raise ExportError(f"{path}: the file read back differs from what was written")
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("name", metavar="NAME")
 
+    forget = commands.add_parser(
+        "forget-offline-key", parents=[common],
+        help="let the device of an offline entry enroll with a new key (its tablet was reset)",
+    )  # fmt: skip
+    forget.add_argument("name", metavar="NAME")
+
     catalog = commands.add_parser(
         "load-catalog", parents=[common], help="store a catalog JSON for a center or as default"
     )
@@ -244,6 +250,16 @@ def _cmd_revoke(args: argparse.Namespace) -> None:
     print(f"Kiosk {args.name!r} revoked; its requests are refused from now on.")
 
 
+def _cmd_forget_offline_key(args: argparse.Namespace) -> None:
+    from server.enrollment import forget_offline_key
+
+    forget_offline_key(_engine(args.db), args.name)
+    print(
+        f"Offline kiosk {args.name!r} no longer holds its export key: its device may enroll "
+        "with a new key, and its next export file sets the key again."
+    )
+
+
 def _cmd_load_catalog(args: argparse.Namespace) -> None:
     from server.catalogs import store_catalog
 
@@ -332,6 +348,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "add-kiosk": _cmd_add_kiosk,
     "reenroll-kiosk": _cmd_reenroll,
     "revoke-kiosk": _cmd_revoke,
+    "forget-offline-key": _cmd_forget_offline_key,
     "load-catalog": _cmd_load_catalog,
     "kiosks": _cmd_kiosks,
     "import": _cmd_import,

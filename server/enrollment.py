@@ -319,11 +319,47 @@ def enroll(
     return response
 
 
+def _check_offline_key(name: str, kept: str | None, enrolling: str) -> None:
+    """A device known from signed export files must enroll with the key that signed them.
+
+    Otherwise whoever holds a code could enroll a tablet under the device id of another and
+    continue its chain. A tablet that was reset (and so has a new key) is accepted only after
+    staff say so with ``kiosk-server forget-offline-key NAME``.
+    """
+    from common.protocol import unb64  # cryptography: not for staff commands
+
+    if kept is not None and unb64(kept) != unb64(enrolling):
+        raise ApiError(
+            409,
+            "key_mismatch",
+            f"This device's export files were signed with another key (kiosk {name!r}). If the "
+            f"tablet was reset, staff can accept its new key: kiosk-server forget-offline-key "
+            f"{name}",
+        )
+
+
+def forget_offline_key(engine: Engine, name: str) -> None:
+    """Let an offline entry's device enroll with a new key (after a reset of the tablet)."""
+    with engine.begin() as conn:
+        row = _kiosk_by_name(conn, name)
+        if row.status != OFFLINE:
+            raise AdminError(f"kiosk {name!r} is not an offline entry (status {row.status})")
+        conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(public_key=None))
+    log.warning("offline kiosk %s: its export key was forgotten by staff", name)
+
+
 def _bind(
     conn: Connection, code_row: Row[Any], request: EnrollRequest, now: datetime
 ) -> EnrollResponse:
     kiosk = conn.execute(
-        select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id, kiosks.c.status, kiosks.c.device_id)
+        select(
+            kiosks.c.id,
+            kiosks.c.name,
+            kiosks.c.center_id,
+            kiosks.c.status,
+            kiosks.c.device_id,
+            kiosks.c.public_key,
+        )
         .where(kiosks.c.id == code_row.kiosk_id)
         .with_for_update()
     ).one()
@@ -334,7 +370,7 @@ def _bind(
             "This code is for the offline kiosk of another device; use add-kiosk for a new one.",
         )
     holder = conn.execute(
-        select(kiosks.c.id, kiosks.c.name, kiosks.c.status).where(
+        select(kiosks.c.id, kiosks.c.name, kiosks.c.status, kiosks.c.public_key).where(
             kiosks.c.device_id == request.device_id, kiosks.c.id != kiosk.id
         )
     ).first()
@@ -342,6 +378,9 @@ def _bind(
         raise ApiError(
             409, "device_conflict", "This device already belongs to another active kiosk."
         )
+    offline = kiosk if kiosk.status == OFFLINE else holder
+    if offline is not None and offline.status == OFFLINE:
+        _check_offline_key(offline.name, offline.public_key, request.public_key)
     if holder is not None and holder.status == OFFLINE:
         _take_over_offline(conn, holder.id, kiosk.id)
         log.info("kiosk %s takes over offline entry %s", kiosk.name, holder.name)

@@ -1,14 +1,19 @@
 """``kiosk-server import``: store the records of export files carried from kiosks without network.
 
-- The file is checked whole first (format, version, checksum, header; ``docs/export.md``): a
-  damaged or edited file stores nothing.
+- The file is checked whole first (format, version, checksum, signature, header;
+  ``docs/export.md``): a damaged, edited or unsigned file stores nothing.
+- The signature must be made with the device's key: the key the kiosk enrolled with, or for a
+  device known only from imports, the key of its first file, kept on its offline entry. A file
+  signed with any other key stores nothing, however consistent it is in itself.
 - Its records then go through :func:`server.batches.receive_records`, the path of uploads: the
   same per-record rules, the same rejected-record keeping and chain bookkeeping, and a record
   already received (by upload, or from an earlier or overlapping file) is a duplicate.
 - A device the server does not know gets an ``offline`` kiosk entry in the file's center (or
-  ``--center``). It has no key, so nothing can sign requests as it; enrolling the device later
-  (``reenroll-kiosk`` for that entry, or ``add-kiosk`` under a new name, which takes the entry
-  over) binds a key to the same device id, so its chain and high-water mark continue.
+  ``--center``), keeping the file's public key. That key only checks later files: the API
+  authenticates ``active`` kiosks alone, so nothing can sign requests as an offline entry.
+  Enrolling the device later (``reenroll-kiosk`` for that entry, or ``add-kiosk`` under a new
+  name, which takes the entry over) binds its key to the same device id, so its chain and
+  high-water mark continue.
 - Records are judged in chunks of :data:`CHUNK`, one transaction each, so a file from months
   offline does not hold the database's write lock long enough to stall uploads. An interrupted
   import is completed by importing the file again; nothing is counted twice.
@@ -18,6 +23,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.engine import Connection
 
-from common.export_format import ExportError, read_export
+from common.export_format import ExportError, decode_public_key, read_export
 from common.messages import ExportHeader, first_error
 from common.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED
 from server.batches import Received, receive_records
@@ -94,7 +100,11 @@ class ImportSummary:
 
 
 def read_file(path: Path) -> tuple[dict[str, Any], ExportHeader]:
-    """The checked document and its header; :class:`ExportError` when it cannot be used."""
+    """The checked document and its header; :class:`ExportError` when it cannot be used.
+
+    The document's signature verifies with its own ``public_key``; whether that key is the
+    device's is checked against the database by :func:`import_file`.
+    """
     try:
         document = read_export(path)
     except (ValueError, RecursionError) as exc:  # e.g. lone surrogates, absurd nesting
@@ -109,10 +119,12 @@ def read_file(path: Path) -> tuple[dict[str, Any], ExportHeader]:
 def import_file(engine: Engine, path: Path, center: str | None = None) -> ImportSummary:
     """Check ``path`` and store its records like an upload from its device would be stored.
 
-    Raises :class:`ExportError` for a file that cannot be used (nothing is stored) and
-    :class:`AdminError` when the server cannot take it (unknown center, revoked kiosk).
+    Raises :class:`ExportError` for a file that cannot be used (damaged, unsigned, or signed
+    with a key that is not the device's; nothing is stored) and :class:`AdminError` when the
+    server cannot take it (unknown center, revoked kiosk).
     """
     document, header = read_file(path)
+    signer = decode_public_key(document["public_key"])  # read_file checked it
     raws: list[Any] = document["records"]
     now = utc_now()
     chunks = [raws[i : i + CHUNK] for i in range(0, len(raws), CHUNK)] or [[]]
@@ -120,11 +132,18 @@ def import_file(engine: Engine, path: Path, center: str | None = None) -> Import
     import_id = 0
     for number, chunk in enumerate(chunks, start=1):
         with engine.begin() as conn:
-            sender, created = _sender_for(conn, header, center, now)
+            sender, created = _sender_for(
+                conn, path, header, signer, center, now, check_key=summary is None
+            )
             if summary is None:
                 summary = ImportSummary(path, sender.name, created, len(raws))
                 import_id = _start_audit(conn, path, header, sender, len(raws), now)
-            received = receive_records(conn, sender, chunk, f"import-{import_id}", now)
+            # As for uploads, a record must name its kiosk's center; staff who file a kiosk
+            # under another center with --center take its records as they are.
+            checked_center = sender.center_id if center is None else None
+            received = receive_records(
+                conn, sender, chunk, f"import-{import_id}", now, center_id=checked_center
+            )
             summary.add(received)
             conn.execute(
                 update(imports)
@@ -151,13 +170,27 @@ def import_file(engine: Engine, path: Path, center: str | None = None) -> Import
 
 
 def _sender_for(
-    conn: Connection, header: ExportHeader, center: str | None, now: datetime
+    conn: Connection,
+    path: Path,
+    header: ExportHeader,
+    signer: bytes,
+    center: str | None,
+    now: datetime,
+    *,
+    check_key: bool,
 ) -> tuple[_Sender, bool]:
-    """The kiosk holding the file's device, made as an offline entry when there is none."""
+    """The kiosk holding the file's device, made as an offline entry when there is none.
+
+    With ``check_key`` (the first chunk), the file must be signed with the device's key.
+    Later chunks are not checked again: the file was the device's when its import began,
+    and a refusal halfway would store part of it (a re-enrollment may replace the key).
+    """
     created = False
     row = _kiosk_of(conn, header.device_id)
     if row is None:
-        row, created = _add_offline_kiosk(conn, header, center, now)
+        row, created = _add_offline_kiosk(conn, header, signer, center, now)
+    if check_key:
+        _check_signer(conn, path, header, row, signer)
     if row.status == "revoked":
         raise AdminError(
             f"device {header.device_id} belongs to kiosk {row.name!r}, which is revoked; "
@@ -171,18 +204,56 @@ def _sender_for(
     return _Sender(row.id, row.name, row.center_id, header.device_id), created
 
 
-def _kiosk_of(conn: Connection, device_id: str) -> Row[Any] | None:
+def _check_signer(
+    conn: Connection, path: Path, header: ExportHeader, row: Row[*tuple[Any, ...]], signer: bytes
+) -> None:
+    """Refuse a file not signed with the key the server holds for the device.
+
+    An offline entry from before files were signed holds no key: the first signed file
+    of its device gives it one.
+    """
+    if row.public_key is None and row.status == OFFLINE:
+        conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(public_key=_b64(signer)))
+        log.info("offline kiosk %s keeps the key of %s from now on", row.name, path)
+        return
+    try:
+        registered = decode_public_key(row.public_key)
+    except ValueError:
+        registered = None
+    if registered == signer:
+        return
+    if row.status == OFFLINE:
+        whose = f"the one kept for offline kiosk {row.name!r} from its earlier files"
+    else:
+        whose = f"the one kiosk {row.name!r} enrolled with"
+    raise ExportError(
+        f"{path}: signed with another key than {whose}; it is not from device "
+        f"{header.device_id}, or that device's key was replaced"
+    )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _kiosk_of(conn: Connection, device_id: str) -> Row[*tuple[Any, ...]] | None:
     """The device's kiosk row, locked so an enrollment cannot take it over mid-chunk."""
     return conn.execute(
-        select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id, kiosks.c.status)
+        select(
+            kiosks.c.id,
+            kiosks.c.name,
+            kiosks.c.center_id,
+            kiosks.c.status,
+            kiosks.c.public_key,
+        )
         .where(kiosks.c.device_id == device_id)
         .with_for_update()
     ).first()
 
 
 def _add_offline_kiosk(
-    conn: Connection, header: ExportHeader, center: str | None, now: datetime
-) -> tuple[Row[Any], bool]:
+    conn: Connection, header: ExportHeader, signer: bytes, center: str | None, now: datetime
+) -> tuple[Row[*tuple[Any, ...]], bool]:
     """The new offline entry (and True), or the one an import running at the same moment made."""
     center_id = center or header.center_id
     if conn.execute(select(centers.c.id).where(centers.c.id == center_id)).first() is None:
@@ -197,7 +268,7 @@ def _add_offline_kiosk(
     for name in (f"offline-{device_id[:8]}", f"offline-{device_id}"):
         inserted = insert_new(
             conn, kiosks, name=name, center_id=center_id, status=OFFLINE, device_id=device_id,
-            created_at=now,
+            public_key=_b64(signer), created_at=now,
         )  # fmt: skip
         row = _kiosk_of(conn, device_id)
         if row is not None:

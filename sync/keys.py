@@ -1,78 +1,56 @@
-"""The kiosk's signing key and enrollment state, kept as small files in the data directory.
+"""The kiosk's enrollment state, and which key an enrollment binds on the server.
 
-Why files and not the ratings database: the private key must be readable only by the kiosk's
-user (mode 0600) and never leave the tablet, and both files must survive a damaged database
-so staff can still see where the kiosk belongs. Every write goes to a temporary file that is
-flushed and then renamed over the old one, so a power cut leaves either the old or the new
-content, never half a key.
+The device key itself lives in the tablet core (:mod:`kiosk.keys`): every kiosk has one from
+its first start, enrolled or not, and signs its export files with it. Enrolling a kiosk that
+was never enrolled binds that same key, so a server that already imported its files knows it.
+Re-enrolling an enrolled kiosk makes a fresh key, kept *pending* until the server has accepted
+it, so the current key stays in use until then and a retried enrollment sends the same key.
+
+The enrollment file is kept next to the key, not in the ratings database, so staff can still
+see where the kiosk belongs when the database is damaged. Every write goes to a temporary file
+that is flushed and then renamed over the old one, so a power cut leaves either the old or the
+new content, never half a file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.files import atomic_write, fsync_dir
+from kiosk.keys import (
+    KEY_FILE,
+    PENDING_KEY_FILE,
+    CredentialsError,
+    generate_key,
+    read_private_key,
+    save_private_key,
+)
+
+__all__ = [
+    "DB_FILE",
+    "ENROLLMENT_FILE",
+    "KEY_FILE",
+    "PENDING_KEY_FILE",
+    "CredentialsError",
+    "Enrollment",
+    "KioskFiles",
+    "atomic_write",
+    "generate_key",
+    "read_private_key",
+    "save_private_key",
+]
 
 log = logging.getLogger("sync.keys")
 
-KEY_FILE = "kiosk_key.pem"
-PENDING_KEY_FILE = "kiosk_key.pending.pem"
-"""Key made for an enrollment that has not been confirmed yet; reused if it is retried."""
 ENROLLMENT_FILE = "enrollment.json"
 DB_FILE = "kiosk.db"
 """The ratings database inside the data directory."""
-
-
-class CredentialsError(Exception):
-    """The key or enrollment file is missing, unreadable or damaged; the message says which."""
-
-
-def generate_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def _key_bytes(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def save_private_key(path: Path, key: Ed25519PrivateKey) -> None:
-    atomic_write(path, _key_bytes(key), mode=0o600)
-
-
-def read_private_key(path: Path) -> Ed25519PrivateKey:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise CredentialsError(f"The kiosk key {path} is missing; enroll the kiosk again.") from exc
-    except OSError as exc:
-        raise CredentialsError(f"The kiosk key {path} cannot be read: {exc.strerror}") from exc
-    if os.name == "posix":
-        loose = Path(path).stat().st_mode & 0o077
-        if loose:
-            log.warning("kiosk key %s was readable by others; restricting it to 0600", path)
-            with contextlib.suppress(OSError):
-                os.chmod(path, 0o600)
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
-        raise CredentialsError(f"The kiosk key {path} is damaged; enroll the kiosk again.") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise CredentialsError(
-            f"The kiosk key {path} is not an Ed25519 key; enroll the kiosk again."
-        )
-    return key
 
 
 @dataclass(frozen=True)
@@ -147,7 +125,25 @@ class KioskFiles:
         return read_private_key(self.key_path)
 
     def key_for_enrollment(self) -> Ed25519PrivateKey:
-        """The key to enroll with: a retried enrollment reuses the key it already sent."""
+        """The key to enroll with.
+
+        A kiosk never enrolled enrolls with its device key (:func:`kiosk.keys.device_key`),
+        the one its export files are signed with. Otherwise, or when it has no usable device
+        key yet, the key is a pending one, made once and reused by a retried enrollment;
+        :meth:`commit_enrollment` makes it the kiosk's key once the server has accepted it,
+        so an enrolled kiosk keeps signing with its current key until then.
+        """
+        if self.key_path.exists() and not self._enrolled():
+            try:
+                key = read_private_key(self.key_path)
+            except CredentialsError:
+                log.warning("device key %s is unusable; enrolling with a new one", self.key_path)
+            else:
+                # A pending key left from an earlier attempt must not replace it on commit.
+                if self.pending_key_path.exists():
+                    self.pending_key_path.unlink(missing_ok=True)
+                    fsync_dir(self.data_dir)
+                return key
         if self.pending_key_path.exists():
             try:
                 return read_private_key(self.pending_key_path)
@@ -156,6 +152,13 @@ class KioskFiles:
         key = generate_key()
         save_private_key(self.pending_key_path, key)
         return key
+
+    def _enrolled(self) -> bool:
+        """True when an enrollment was saved (a damaged enrollment file counts as one)."""
+        try:
+            return self.enrollment() is not None
+        except CredentialsError:
+            return True
 
     def commit_enrollment(self, enrollment: Enrollment) -> None:
         """Make the pending key the kiosk's key and save the enrollment (key first)."""

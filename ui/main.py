@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[logging.StreamHandler(), logging.FileHandler(args.data_dir / "kiosk.log")],
     )
+    # The device key signs export files even on a kiosk that is never enrolled: make it now.
+    from kiosk.keys import ensure_device_key
+
+    ensure_device_key(args.data_dir)
     from ui.lockdown import ScreensaverInhibitor
     from ui.theme import ThemeError, load_theme
 

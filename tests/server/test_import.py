@@ -3,26 +3,31 @@
 The rules are those of uploads: every record is counted once however it arrives (file, same
 file again, overlapping file, sync upload), damaged files store nothing, and a device the server
 never saw gets an offline kiosk entry that can be enrolled later without breaking its chain.
+Files are signed with the kiosk's device key: unsigned files, and files signed with another key
+than the one the server holds for the device, store nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 import subprocess
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import create_engine, text
 
-from common.protocol import PATH_SYNC_STATE
-from kiosk.export import records_checksum, write_export
+from common.export_format import records_checksum, sign_export
+from common.protocol import PATH_SYNC_STATE, public_key_b64
+from kiosk.export import write_export
+from kiosk.keys import device_key
 from kiosk.storage import Draft, Store
-from server.db import MIGRATIONS, SCHEMA_VERSION, make_engine, metadata, schema_migrations
 from tests.server.conftest import CENTER, OPEN_CENTER, KioskPool
 from tests.server.kiosk_driver import SERVICE, KioskDriver, make_chain
 from tests.server.live import LiveServer
@@ -70,6 +75,26 @@ class Tablet:
 
     def pending_wire(self) -> list[dict[str, Any]]:
         return [record.to_wire() for record in self.store.pending()]
+
+    @property
+    def key(self) -> Ed25519PrivateKey:
+        """The device key its files are signed with (and it enrolls with)."""
+        return device_key(self.folder)
+
+    def driver(self, url: str) -> KioskDriver:
+        """Speaks the protocol as this tablet, with its device key."""
+        driver = KioskDriver(url, self.device_id)
+        driver.key = self.key
+        return driver
+
+
+def resigned(path: Path, key: Ed25519PrivateKey, target: Path, **changes: Any) -> Path:
+    """A copy of an export file, changed and then signed (consistently) with ``key``."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document.update(changes)
+    unsigned = {k: v for k, v in document.items() if k not in ("public_key", "signature")}
+    target.write_text(json.dumps(sign_export(unsigned, key), ensure_ascii=False), "utf-8")
+    return target
 
 
 @pytest.fixture
@@ -138,7 +163,7 @@ def test_import_stores_once_however_often_and_overlapping(
     assert "complete to seq 5" in lines[0]
     row = kiosk_row(server, tablet.device_id)
     assert (row.name, row.center_id, row.status, row.public_key) == (
-        tablet.offline_name, CENTER, "offline", None,
+        tablet.offline_name, CENTER, "offline", public_key_b64(tablet.key),
     )  # fmt: skip
     assert count(server, "records", tablet.device_id) == 5
     assert chain(server, tablet.device_id) == (5, 5)
@@ -195,7 +220,8 @@ def test_import_then_sync_after_enrolling_the_offline_entry(
     assert_imported(import_files(server, tablet.export()), "stored 3")
     offline_id = kiosk_row(server, tablet.device_id).id
 
-    driver = KioskDriver(server.url, tablet.device_id)
+    # Signed with the very key kept on the offline entry: still no request is accepted.
+    driver = tablet.driver(server.url)
     refused = driver.post_batch(tablet.pending_wire())
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unknown_device"
@@ -211,8 +237,11 @@ def test_import_then_sync_after_enrolling_the_offline_entry(
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.json()["kiosk_name"] == tablet.offline_name
     row = kiosk_row(server, tablet.device_id)
-    assert (row.id, row.status) == (offline_id, "active")
-    assert row.public_key
+    assert (row.id, row.status, row.public_key) == (
+        offline_id,
+        "active",
+        public_key_b64(tablet.key),
+    )
 
     tablet.rate(2)
     tablet.rate(1)
@@ -236,7 +265,7 @@ def test_a_new_kiosk_takes_over_the_offline_entry(
     assert_imported(import_files(server, file), "stored 2")
 
     name, code = kiosk_pool.take()
-    driver = KioskDriver(server.url, tablet.device_id)
+    driver = tablet.driver(server.url)
     enrolled = driver.enroll(code)
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.json()["kiosk_name"] == name
@@ -263,7 +292,7 @@ def test_upload_then_import_of_an_enrolled_kiosk(
     server: LiveServer, tablet: Tablet, kiosk_pool: KioskPool
 ) -> None:
     name, code = kiosk_pool.take()
-    driver = KioskDriver(server.url, tablet.device_id)
+    driver = tablet.driver(server.url)
     assert driver.enroll(code).status_code == 201
     for score in (1, 2, 3, 4):
         tablet.rate(score)
@@ -290,11 +319,11 @@ def test_rejected_records_are_kept_and_reported(server: LiveServer, tablet: Tabl
     tablet.rate(5, service_id="no-such-service")
     tablet.rate(2)
     file = tablet.export()
-    # An edited record whose file checksum was made to match: the record hash still tells.
-    document = json.loads(file.read_text(encoding="utf-8"))
-    document["records"][1]["score"] = 5
-    document["records_sha256"] = records_checksum(document["records"])
-    file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    # A record that no longer matches its hash in a file its own kiosk signed (damaged on the
+    # tablet before the export): the file is authentic, the record hash still tells.
+    records = json.loads(file.read_text(encoding="utf-8"))["records"]
+    records[1]["score"] = 5
+    resigned(file, tablet.key, file, records=records, records_sha256=records_checksum(records))
 
     lines = assert_imported(
         import_files(server, file),
@@ -328,10 +357,7 @@ def test_damaged_or_unreadable_files_store_nothing(
     truncated.write_text(good[: len(good) // 2], encoding="utf-8")
     other = tmp_path / "other.json"
     other.write_text('{"format": "something-else"}', encoding="utf-8")
-    bad_header = tmp_path / "header.json"
-    bad_header.write_text(
-        json.dumps({**json.loads(good), "device_id": "not-a-uuid"}), encoding="utf-8"
-    )
+    bad_header = resigned(file, tablet.key, tmp_path / "header.json", device_id="not-a-uuid")
 
     refused = {
         edited: "checksum mismatch; the file is damaged or was edited",
@@ -360,6 +386,134 @@ def test_damaged_or_unreadable_files_store_nothing(
     assert "checksum mismatch" in mixed.stderr
     assert "stored 2, duplicates 0, rejected 0" in mixed.stdout
     assert count(server, "records", tablet.device_id) == 2
+
+
+def _drop_signature(document: dict[str, Any]) -> None:
+    del document["signature"]
+
+
+def _as_version_1(document: dict[str, Any]) -> None:
+    """What a kiosk from before signing wrote: no key, no signature."""
+    document.pop("signature", None)
+    document.pop("public_key", None)
+    document["version"] = 1
+
+
+def _flip_signature_bit(document: dict[str, Any]) -> None:
+    signature = bytearray(base64.b64decode(document["signature"]))
+    signature[10] ^= 0x01
+    document["signature"] = base64.b64encode(bytes(signature)).decode("ascii")
+
+
+def _weak_key_and_forged_signature(document: dict[str, Any]) -> None:
+    """The identity point as key: R = identity, S = 0 "verifies" any message under it."""
+    identity = bytes([1]) + bytes(31)
+    document["public_key"] = base64.b64encode(identity).decode("ascii")
+    document["signature"] = base64.b64encode(identity + bytes(32)).decode("ascii")
+
+
+def _edit_record_keep_checksum_consistent(document: dict[str, Any]) -> None:
+    document["records"][0]["score"] = 1
+    document["records_sha256"] = records_checksum(document["records"])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_drop_signature, "the file is not signed"),
+        (_as_version_1, "export version 1 is not signed and is no longer accepted"),
+        (_flip_signature_bit, "the signature does not verify"),
+        (_edit_record_keep_checksum_consistent, "the signature does not verify"),
+        (_weak_key_and_forged_signature, "the file's public key is weak"),
+    ],
+    ids=["unsigned", "version-1", "bad-signature", "tampered-record", "weak-key"],
+)
+def test_unsigned_badly_signed_or_tampered_files_store_nothing(
+    server: LiveServer, tablet: Tablet, tmp_path: Path, change: Any, reason: str
+) -> None:
+    tablet.rate(4)
+    tablet.rate(2)
+    document = json.loads(tablet.export().read_text(encoding="utf-8"))
+    change(document)
+    file = tmp_path / "changed.json"
+    file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    result = import_files(server, file)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {file}: {reason}"), result.stderr
+    assert result.stderr.endswith("nothing was stored from it\n")
+    assert len(result.stderr.splitlines()) == 1
+    assert kiosk_row(server, tablet.device_id) is None
+    for table in ("records", "rejected_records", "imports"):
+        assert count(server, table, tablet.device_id) == 0, table
+
+
+def test_a_file_for_an_enrolled_kiosk_must_be_signed_with_its_enrolled_key(
+    server: LiveServer, tablet: Tablet, kiosk_pool: KioskPool, tmp_path: Path
+) -> None:
+    name, code = kiosk_pool.take()
+    enrolled = KioskDriver(server.url, tablet.device_id)  # its own key, not the tablet's
+    assert enrolled.enroll(code).status_code == 201
+    tablet.rate(4)
+    file = tablet.export()  # self-consistent: it verifies with the key it carries
+
+    result = import_files(server, file)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(
+        f"error: {file}: signed with another key than the one kiosk {name!r} enrolled with"
+    ), result.stderr
+    assert count(server, "records", tablet.device_id) == 0
+    assert count(server, "imports", tablet.device_id) == 0
+    assert kiosk_row(server, tablet.device_id).public_key == public_key_b64(enrolled.key)
+
+    # The same content signed with the enrolled key is the device's.
+    accepted = resigned(file, enrolled.key, tmp_path / "enrolled-key.json")
+    assert_imported(import_files(server, accepted), "stored 1, duplicates 0, rejected 0")
+
+
+def test_later_files_of_an_offline_device_must_carry_the_key_of_its_first(
+    server: LiveServer, tablet: Tablet, tmp_path: Path
+) -> None:
+    tablet.rate(4)
+    assert_imported(import_files(server, tablet.export()), "stored 1")
+    tablet.rate(3)
+    second = tablet.export()
+    forged = resigned(second, Ed25519PrivateKey.generate(), tmp_path / "forged.json")
+
+    result = import_files(server, forged)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(
+        f"error: {forged}: signed with another key than the one kept for offline kiosk "
+        f"{tablet.offline_name!r} from its earlier files"
+    ), result.stderr
+    assert count(server, "records", tablet.device_id) == 1
+    assert kiosk_row(server, tablet.device_id).public_key == public_key_b64(tablet.key)
+
+    assert_imported(import_files(server, second), "stored 1, duplicates 1, rejected 0")
+
+
+def test_an_offline_entry_made_before_signing_takes_the_key_of_its_first_signed_file(
+    server: LiveServer, tablet: Tablet, tmp_path: Path
+) -> None:
+    tablet.rate(4)
+    first = tablet.export()
+    assert_imported(import_files(server, first), "stored 1")
+    engine = create_engine(server.db_url)  # as an import from before signing left it
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE kiosks SET public_key = NULL WHERE device_id = :d"),
+                {"d": tablet.device_id},
+            )
+    finally:
+        engine.dispose()
+
+    forged = resigned(first, Ed25519PrivateKey.generate(), tmp_path / "forged.json")
+    tablet.rate(3)
+    assert_imported(import_files(server, tablet.export()), "stored 1, duplicates 1")
+    assert kiosk_row(server, tablet.device_id).public_key == public_key_b64(tablet.key)
+    assert import_files(server, forged).returncode == 2
 
 
 def test_unknown_center_is_a_clear_error(server: LiveServer, tmp_path: Path) -> None:
@@ -404,7 +558,7 @@ def test_a_long_file_is_imported_in_chunks(server: LiveServer, tmp_path: Path) -
     records = make_chain(device_id, 1234, center_id=CENTER)
     document = {
         "format": "ukukavshiri-export",
-        "version": 1,
+        "version": 2,
         "device_id": device_id,
         "center_id": CENTER,
         "app_version": "0.1.0",
@@ -413,7 +567,8 @@ def test_a_long_file_is_imported_in_chunks(server: LiveServer, tmp_path: Path) -
         "records_sha256": records_checksum(records),
     }
     file = tmp_path / "long.json"
-    file.write_text(json.dumps(document), encoding="utf-8")
+    signed = sign_export(document, Ed25519PrivateKey.generate())
+    file.write_text(json.dumps(signed), encoding="utf-8")
     assert_imported(import_files(server, file), "stored 1234, duplicates 0, rejected 0")
     assert count(server, "records", device_id) == 1234
     assert chain(server, device_id) == (1234, 1234)
@@ -423,26 +578,34 @@ def test_a_long_file_is_imported_in_chunks(server: LiveServer, tmp_path: Path) -
     assert [tuple(a) for a in audit] == [(1234, 0, 0)]
 
 
-def test_a_database_from_before_imports_is_upgraded_by_init_db(
-    tmp_path: Path, tablet: Tablet
+def test_the_offline_device_enrolls_only_with_the_key_that_signed_its_files(
+    server: LiveServer, tablet: Tablet
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(url)
-    try:
-        version, description, step = MIGRATIONS[0]
-        with engine.begin() as conn:
-            metadata.create_all(conn, tables=[schema_migrations])
-            step(conn)
-            conn.execute(
-                schema_migrations.insert().values(
-                    version=version, description=description, applied_at=datetime.now(UTC)
-                )
-            )
-    finally:
-        engine.dispose()
-    old = LiveServer(tmp_path / "old", db_url=url)  # runs init-db
-    old.add_center(CENTER)
+    tablet.rate(5)
+    assert_imported(import_files(server, tablet.export()), "stored 1")
+    code = server.reenroll_kiosk(tablet.offline_name)
+
+    impostor = KioskDriver(server.url, tablet.device_id)  # same device id, another key
+    refused = impostor.enroll(code)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "key_mismatch"
+    assert f"forget-offline-key {tablet.offline_name}" in refused.json()["error"]["message"]
+    assert kiosk_row(server, tablet.device_id).status == "offline"
+
+    # The tablet was reset, say: staff accept a new key, and the same code still works.
+    forgot = server.cli("forget-offline-key", tablet.offline_name)
+    assert forgot.returncode == 0, forgot.stderr
+    enrolled = impostor.enroll(code)
+    assert enrolled.status_code == 201, enrolled.text
+    assert kiosk_row(server, tablet.device_id).status == "active"
+
+
+def test_records_naming_another_center_than_their_kiosks_are_rejected(
+    server: LiveServer, tablet: Tablet
+) -> None:
     tablet.rate(4)
-    assert_imported(import_files(old, tablet.export()), "stored 1, duplicates 0, rejected 0")
-    versions = old.query("SELECT version FROM schema_migrations ORDER BY version")
-    assert [v[0] for v in versions] == list(range(1, SCHEMA_VERSION + 1))
+    tablet.center = OPEN_CENTER  # the tablet's records now claim another center
+    tablet.rate(3)
+    tablet.center = CENTER
+    result = import_files(server, tablet.export())
+    assert_imported(result, "stored 1, duplicates 0, rejected 1 (wrong_center 1)")

@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from common import protocol
+from kiosk.keys import device_key
 from sync.keys import (
     CredentialsError,
     Enrollment,
@@ -95,3 +96,35 @@ def test_a_retried_enrollment_reuses_the_key_it_already_sent(tmp_path):
     fresh = files.key_for_enrollment()
     assert protocol.public_key_b64(fresh) != protocol.public_key_b64(first)
     assert protocol.public_key_b64(files.private_key()) == protocol.public_key_b64(first)
+
+
+def test_a_kiosk_never_enrolled_enrolls_with_its_device_key(tmp_path):
+    key = device_key(tmp_path)  # made at first start; its export files are signed with it
+    files = KioskFiles(tmp_path)
+    sent = files.key_for_enrollment()
+    assert protocol.public_key_b64(sent) == protocol.public_key_b64(key)
+    assert not files.pending_key_path.exists()
+    # The answer was lost (or the kiosk crashed) before saving: the retry sends the same key.
+    assert protocol.public_key_b64(files.key_for_enrollment()) == protocol.public_key_b64(key)
+    files.commit_enrollment(Enrollment("http://127.0.0.1:1", "d", "c", "k", "2026-03-14T09:30:00Z"))
+    assert protocol.public_key_b64(files.private_key()) == protocol.public_key_b64(key)
+    assert protocol.public_key_b64(device_key(tmp_path)) == protocol.public_key_b64(key)
+
+
+def test_a_stale_pending_key_does_not_replace_the_device_key_on_commit(tmp_path):
+    key = device_key(tmp_path)
+    files = KioskFiles(tmp_path)
+    save_private_key(files.pending_key_path, generate_key())
+    sent = files.key_for_enrollment()
+    assert protocol.public_key_b64(sent) == protocol.public_key_b64(key)
+    files.commit_enrollment(Enrollment("http://127.0.0.1:1", "d", "c", "k", "2026-03-14T09:30:00Z"))
+    assert protocol.public_key_b64(files.private_key()) == protocol.public_key_b64(key)
+
+
+def test_a_first_enrollment_begun_before_the_device_key_existed_keeps_its_key(tmp_path):
+    files = KioskFiles(tmp_path)
+    sent = files.key_for_enrollment()  # no device key yet: a pending key, as before
+    assert protocol.public_key_b64(device_key(tmp_path)) == protocol.public_key_b64(sent)
+    assert protocol.public_key_b64(files.key_for_enrollment()) == protocol.public_key_b64(sent)
+    files.commit_enrollment(Enrollment("http://127.0.0.1:1", "d", "c", "k", "2026-03-14T09:30:00Z"))
+    assert protocol.public_key_b64(files.private_key()) == protocol.public_key_b64(sent)
