@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from common.catalog import Catalog, Category, Reason, Service
-from common.records import Record
+from common.records import Flag, Kind, Record
 from kiosk.storage import Draft, StorageError
 
 log = logging.getLogger("kiosk.flow")
@@ -236,7 +236,7 @@ class Flow:
         self.saving = True
         self._changed()
         self.saver.save(
-            self._draft("rating", score=score, flags=self._burst_flags()), self._rating_saved
+            self._draft(Kind.RATING, score=score, flags=self._burst_flags()), self._rating_saved
         )
 
     def _burst_flags(self) -> tuple[str, ...]:
@@ -246,7 +246,7 @@ class Flow:
         while self._recent_ratings and now - self._recent_ratings[0] > window:
             self._recent_ratings.popleft()
         self._recent_ratings.append(now)
-        return ("burst",) if len(self._recent_ratings) > self.config.burst_count else ()
+        return (Flag.BURST,) if len(self._recent_ratings) > self.config.burst_count else ()
 
     def _rating_saved(self, result: SaveResult) -> None:
         self.saving = False
@@ -284,7 +284,7 @@ class Flow:
 
     def _reasons_draft(self) -> Draft:
         ordered = tuple(r.id for r in self.reasons() if r.id in self.selected)
-        return self._draft("reasons", reasons=ordered)
+        return self._draft(Kind.REASONS, reasons=ordered)
 
     def _reasons_saved(self, result: SaveResult) -> None:
         self.saving = False
@@ -315,7 +315,7 @@ class Flow:
             return
         self.saving = True
         self._changed()
-        self.saver.save(self._draft("comment", comment=text), self._comment_saved)
+        self.saver.save(self._draft(Kind.COMMENT, comment=text), self._comment_saved)
 
     def _comment_saved(self, result: SaveResult) -> None:
         self.saving = False

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from common.records import Record
+from common.records import Flag, Kind, Record
 
 
 @dataclass
@@ -49,12 +49,12 @@ def statistics(records: list[Record], now_local: datetime) -> Statistics:
     today, month = Summary(), Summary()
     burst_today = burst_month = 0
     for record in records:
-        if record.kind != "rating":
+        if record.kind != Kind.RATING:
             continue
         when = local_time(record).replace(tzinfo=None)
         in_month = (when.year, when.month) == (now_local.year, now_local.month)
         in_day = in_month and when.day == now_local.day
-        if "burst" in record.flags:
+        if Flag.BURST in record.flags:
             burst_month += in_month
             burst_today += in_day
             continue

@@ -24,7 +24,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from common.records import FIELDS, GENESIS_HASH, LIST_FIELDS, Record, format_utc, record_hash
+from common.records import (
+    FIELDS,
+    GENESIS_HASH,
+    LIST_FIELDS,
+    Record,
+    SyncState,
+    format_utc,
+    record_hash,
+)
 
 log = logging.getLogger("kiosk.storage")
 
@@ -305,17 +313,15 @@ class Store:
 
     def pending(self, limit: int = 500, after_seq: int = 0) -> list[Record]:
         """The oldest records not yet accepted by the server, in sequence order."""
-        return self.records("sync_state = 'pending' AND seq > ?", (after_seq,), limit)
+        return self.records("sync_state = ? AND seq > ?", (SyncState.PENDING, after_seq), limit)
 
     def pending_count(self) -> int:
-        return self._query("SELECT count(*) FROM records WHERE sync_state = 'pending'").fetchone()[
-            0
-        ]
+        query = "SELECT count(*) FROM records WHERE sync_state = ?"
+        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
 
     def oldest_pending_at(self) -> str | None:
-        return self._query(
-            "SELECT min(created_at) FROM records WHERE sync_state = 'pending'"
-        ).fetchone()[0]
+        query = "SELECT min(created_at) FROM records WHERE sync_state = ?"
+        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
 
     def count(self) -> int:
         return self._query("SELECT count(*) FROM records").fetchone()[0]
@@ -338,14 +344,13 @@ class Store:
         at = format_utc(self.clock())
         with self.transaction() as conn:
             conn.executemany(
-                "UPDATE records SET sync_state = 'synced', synced_at = ? "
-                "WHERE uuid = ? AND sync_state = 'pending'",
-                [(at, u) for u in synced],
+                "UPDATE records SET sync_state = ?, synced_at = ? "
+                "WHERE uuid = ? AND sync_state = ?",
+                [(SyncState.SYNCED, at, u, SyncState.PENDING) for u in synced],
             )
             conn.executemany(
-                "UPDATE records SET sync_state = 'quarantined', quarantine_reason = ? "
-                "WHERE uuid = ?",
-                [(reason, u) for u, reason in (rejected or {}).items()],
+                "UPDATE records SET sync_state = ?, quarantine_reason = ? WHERE uuid = ?",
+                [(SyncState.QUARANTINED, reason, u) for u, reason in (rejected or {}).items()],
             )
             conn.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
@@ -362,7 +367,8 @@ class Store:
     def quarantined(self) -> list[tuple[Record, str]]:
         rows = self._query(
             f"SELECT {RECORD_COLUMNS}, quarantine_reason FROM records "
-            "WHERE sync_state = 'quarantined' ORDER BY seq"
+            "WHERE sync_state = ? ORDER BY seq",
+            (SyncState.QUARANTINED,),
         ).fetchall()
         return [(_record(row), row["quarantine_reason"] or "") for row in rows]
 
@@ -370,9 +376,9 @@ class Store:
         """Mark synced records above the server's high-water mark pending again."""
         with self.transaction() as conn:
             cursor = conn.execute(
-                "UPDATE records SET sync_state = 'pending', synced_at = NULL "
-                "WHERE sync_state = 'synced' AND seq > ?",
-                (high_water_mark,),
+                "UPDATE records SET sync_state = ?, synced_at = NULL "
+                "WHERE sync_state = ? AND seq > ?",
+                (SyncState.PENDING, SyncState.SYNCED, high_water_mark),
             )
             return cursor.rowcount
 
@@ -381,7 +387,8 @@ class Store:
         cutoff = format_utc(self.clock() - retention)
         with self.transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM records WHERE sync_state = 'synced' AND synced_at < ?", (cutoff,)
+                "DELETE FROM records WHERE sync_state = ? AND synced_at < ?",
+                (SyncState.SYNCED, cutoff),
             )
             return cursor.rowcount
 

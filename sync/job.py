@@ -38,7 +38,7 @@ from pydantic import ValidationError
 from common import __version__, protocol
 from common.catalog import CatalogError, loads_catalog
 from common.messages import BatchResponse, HeartbeatRequest, first_error
-from common.records import Record, format_utc
+from common.records import Record, SyncState, format_utc
 from kiosk.files import atomic_write
 from kiosk.storage import StorageError, Store
 from sync.backoff import Backoff
@@ -556,7 +556,9 @@ class SyncJob:
         """Send again synced records inside ranges the server says it lacks."""
         lowest: int | None = None
         for low, high in usable_ranges(missing):
-            found = store.records("sync_state = 'synced' AND seq BETWEEN ? AND ?", (low, high), 1)
+            found = store.records(
+                "sync_state = ? AND seq BETWEEN ? AND ?", (SyncState.SYNCED, low, high), 1
+            )
             if found and (lowest is None or found[0].seq < lowest):
                 lowest = found[0].seq
         if lowest is None:
@@ -587,7 +589,8 @@ class SyncJob:
             store.set_meta(META_INFLIGHT, "")
             return None
         found = store.records(
-            f"sync_state = 'pending' AND uuid IN ({','.join('?' * len(uuids))})", tuple(uuids)
+            f"sync_state = ? AND uuid IN ({','.join('?' * len(uuids))})",
+            (SyncState.PENDING, *uuids),
         )
         if not uuids or [r.uuid for r in found] != uuids:
             # Part of it was settled (e.g. marked synced just before a crash). A key must
