@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from common.theme import Theme
 from kiosk.flow import Flow, Step
 from ui import i18n
 from ui.header import Header
@@ -30,7 +31,7 @@ from ui.staff.admin import AdminPanel
 from ui.staff.pin_screen import PinScreen
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
-from ui.theme import DEMO_THEME, Theme, high_contrast, style_sheet
+from ui.theme import DEMO_THEME, high_contrast, style_sheet
 
 log = logging.getLogger("ui.app")
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from common.catalog import Catalog, CatalogError, load_catalog
+from common.theme import Theme, ThemeError, load_theme
 from kiosk.flow import Flow, FlowConfig
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings, SettingsError, save_settings
@@ -25,7 +26,7 @@ from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.staff.services import StaffServices, removable_media
 from ui.staff.wizard import Enroller, SetupWizard, default_enroller
-from ui.theme import DEMO_THEME, Theme, ThemeError, load_theme
+from ui.theme import DEMO_THEME
 
 if TYPE_CHECKING:
     from sync.job import BackgroundSync  # imported when sync starts, not at launch

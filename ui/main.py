@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.keys import ensure_device_key
 
     ensure_device_key(args.data_dir)
+    from common.theme import ThemeError, load_theme
     from ui.lockdown import ScreensaverInhibitor
-    from ui.theme import ThemeError, load_theme
 
     try:
         catalog = choose_catalog(args)

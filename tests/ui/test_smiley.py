@@ -16,9 +16,9 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
+from common.contrast import AA_NORMAL_TEXT, contrast_ratio, relative_luminance, to_rgb
 from tests.ui.conftest import app_font_size
 from ui import i18n
-from ui.contrast import AA_NORMAL_TEXT, contrast_ratio, relative_luminance, to_rgb
 from ui.widgets.smiley import INK, LABEL_MIN_PX, SCALE, SmileyButton, paint_face, scale_step
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
+from common.contrast import contrast_ratio
+from common.theme import THEMES_DIR, ThemeError, load_theme
 from kiosk.flow import Step
-from ui.contrast import contrast_ratio
-from ui.theme import THEMES_DIR, ThemeError, load_theme
 
 
 def _copy_theme(tmp_path, name="demo"):

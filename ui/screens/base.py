@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from common.theme import Theme
 from kiosk.flow import Flow
-from ui.theme import Theme
 
 
 class Screen(QWidget):

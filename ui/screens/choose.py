@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.icons import icon
 from ui.screens.base import Screen, label
-from ui.theme import Theme
 from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import WrapButton
 

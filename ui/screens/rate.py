@@ -8,11 +8,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.icons import icon
 from ui.screens.base import Screen, label
-from ui.theme import Theme
 from ui.widgets.smiley import SmileyButton
 
 

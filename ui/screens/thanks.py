@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.icons import icon
 from ui.screens.base import Screen, label
-from ui.theme import Theme
 
 
 class MessageScreen(Screen):

@@ -7,10 +7,10 @@ from PySide6.QtGui import QIcon, QMouseEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from common.catalog import Text
+from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.screens.base import Screen, label
-from ui.theme import Theme
 
 STAFF_HOLD_S = 3.0
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
