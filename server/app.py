@@ -49,6 +49,8 @@ from server.enrollment import RateLimit, enroll
 from server.errors import ApiError
 from server.http_errors import install as install_error_handlers
 from server.kiosks import record_heartbeat
+from server.web import routes as web_routes
+from server.web.site import Site
 
 log = logging.getLogger("server.app")
 
@@ -66,9 +68,12 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 M = TypeVar("M", bound=BaseModel)
 
 
-def create_app(engine: Engine, enroll_limit: RateLimit | None = None) -> FastAPI:
-    """The API bound to ``engine``; the schema must already be migrated."""
+def create_app(
+    engine: Engine, enroll_limit: RateLimit | None = None, site: Site | None = None
+) -> FastAPI:
+    """The API and the web pages bound to ``engine``; the schema must already be migrated."""
     limit = enroll_limit or RateLimit()
+    site = site or Site.make(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +88,7 @@ def create_app(engine: Engine, enroll_limit: RateLimit | None = None) -> FastAPI
         description="Kiosk ↔ server protocol v1; see docs/protocol.md.",
     )
     install_error_handlers(app)
+    app.include_router(web_routes.router(site))
 
     async def signed(request: Request) -> tuple[Kiosk, bytes]:
         """The authenticated kiosk and the decoded body of a signed request."""

@@ -107,6 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--enroll-window", type=_positive_int, default=int(FAILURE_WINDOW.total_seconds()),
         metavar="SECONDS", help="the window for --enroll-max-failures (default 600)",
     )  # fmt: skip
+    serve.add_argument(
+        "--theme", default="demo", metavar="NAME|PATH",
+        help="the kiosks' theme file the web pages wear (default: demo)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--staff-min-n", type=_positive_int, default=5, metavar="N",
+        help="staff pages show no percentages for fewer ratings than this (default 5)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--public-min-n", type=_positive_int, default=10, metavar="N",
+        help="the public page publishes no cell with fewer ratings than this (default 10)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--insecure-cookies", action="store_true",
+        help="session cookies without Secure, for trying the pages over plain HTTP locally",
+    )  # fmt: skip
 
     center = commands.add_parser("add-center", parents=[common], help="add a service center")
     center.add_argument("id", metavar="ID", help="short id, e.g. tbilisi-vake")
@@ -217,8 +233,21 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from common.theme import ThemeError
+    from server.web.site import ResultsSettings, Site
+
     limit = RateLimit(args.enroll_max_failures, timedelta(seconds=args.enroll_window))
-    uvicorn.run(create_app(engine, limit), host=args.host, port=args.port, log_level=args.log_level)
+    settings = ResultsSettings(
+        staff_min_n=args.staff_min_n,
+        public_min_n=args.public_min_n,
+        secure_cookies=not args.insecure_cookies,
+    )
+    try:
+        site = Site.make(engine, args.theme, settings)
+    except ThemeError as exc:
+        raise CliError(str(exc)) from None
+    app = create_app(engine, limit, site)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 
 
 def _cmd_add_center(args: argparse.Namespace) -> None:

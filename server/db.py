@@ -286,6 +286,124 @@ imports = Table(
     Index("imports_device", "device_id"),
 )
 
+# -- results: staff, moderation, roll-ups and published snapshots -----------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin | analyst
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    # SHA-256 of the random token in the cookie: a copy of the database opens no session.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("sessions_user", "user_id"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("client_ip", String(64), nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("login_failures_ip_at", "client_ip", "at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id")),  # null: the command line
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON object
+)
+
+comment_moderation = Table(
+    "comment_moderation",
+    metadata,
+    # The comment record's uuid; its text is never changed, only hidden from view.
+    Column("record_uuid", String(64), primary_key=True),
+    Column("hidden", Integer, nullable=False),  # 1 hidden, 0 shown again
+    Column("reason", Text, nullable=False),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+rollup_ratings = Table(
+    "rollup_ratings",
+    metadata,
+    # Ratings counted by what the results pages filter on; months are local (the device's
+    # created_at plus its utc_offset_min), as 'YYYY-MM'.
+    Column("service_id", Text, primary_key=True),
+    Column("center_id", Text, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("burst", Integer, primary_key=True),  # 1 when flagged burst
+    Column("score", Integer, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+rollup_reasons = Table(
+    "rollup_reasons",
+    metadata,
+    # Reasons chosen, by the score band of their rating ('low' up to the catalog's low_max).
+    Column("service_id", Text, primary_key=True),
+    Column("center_id", Text, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("burst", Integer, primary_key=True),
+    Column("band", String(4), primary_key=True),
+    Column("reason_id", Text, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+rollup_hours = Table(
+    "rollup_hours",
+    metadata,
+    # When ratings arrive (local weekday 0 = Monday, local hour) and how satisfied they are.
+    Column("month", String(7), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("burst", Integer, primary_key=True),
+    Column("weekday", Integer, primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    Column("score", Integer, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    # How far the roll-ups have read: every record with a smaller or equal id is counted.
+    Column("name", String(32), primary_key=True),
+    Column("last_record_id", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    # A closed period's published numbers, frozen: 'YYYY', 'YYYY-Qn' or 'YYYY-MM'.
+    Column("period", String(7), primary_key=True),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("max_record_id", BigInteger, nullable=False),
+    Column("chain_heads", Text, nullable=False),  # JSON: device_id -> [seq, hash]
+    Column("body", Text, nullable=False),  # JSON: the published tables
+    Column("body_sha256", String(64), nullable=False),
+)
+
 DEFAULT_CATALOG_SCOPE = "*"
 
 
