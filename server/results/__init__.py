@@ -1,0 +1,1 @@
+"""Results: statistics and the data behind the results pages."""
