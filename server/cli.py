@@ -59,6 +59,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def _seconds(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -120,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the public page publishes no cell with fewer ratings than this (default 10)",
     )  # fmt: skip
     serve.add_argument(
+        "--publish-after-days", type=_non_negative_int, default=14, metavar="DAYS",
+        help="publish a closed year or quarter this many days after it ends (default 14)",
+    )  # fmt: skip
+    serve.add_argument(
         "--insecure-cookies", action="store_true",
         help="session cookies without Secure, for trying the pages over plain HTTP locally",
     )  # fmt: skip
@@ -158,6 +169,30 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     forget.add_argument("name", metavar="NAME")
 
+    add_user = commands.add_parser(
+        "add-user", parents=[common], help="add a staff account for the web pages"
+    )
+    add_user.add_argument("name", metavar="NAME", help="what they type to sign in")
+    add_user.add_argument("--role", required=True, choices=["analyst", "admin"])
+    add_user.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of stdin instead of asking twice",
+    )  # fmt: skip
+    set_pw = commands.add_parser(
+        "set-password", parents=[common],
+        help="give a staff account a new password (its sessions end)",
+    )  # fmt: skip
+    set_pw.add_argument("name", metavar="NAME")
+    set_pw.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of stdin instead of asking twice",
+    )  # fmt: skip
+    disable = commands.add_parser(
+        "disable-user", parents=[common],
+        help="refuse further sign-ins of a staff account and end its sessions",
+    )  # fmt: skip
+    disable.add_argument("name", metavar="NAME")
+
     catalog = commands.add_parser(
         "load-catalog", parents=[common], help="store a catalog JSON for a center or as default"
     )
@@ -188,6 +223,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", type=Path, metavar="FILE", help="write here (UTF-8 with BOM) instead of stdout"
     )
+
+    demo = commands.add_parser(
+        "demo-data", parents=[common],
+        help="fill the database with a realistic demo year of ratings, to try the pages",
+    )  # fmt: skip
+    demo.add_argument(
+        "--ratings", type=_positive_int, default=20000, metavar="N",
+        help="about how many ratings to make (default 20000)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--seed", type=int, default=7, metavar="N",
+        help="the same seed makes the same kiosks and records (default 7)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--year", type=int, metavar="YYYY",
+        help="the year to fill, then the months after it up to yesterday "
+        "(default: the previous calendar year, so its periods are closed)",
+    )  # fmt: skip
     return parser
 
 
@@ -240,6 +293,7 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     settings = ResultsSettings(
         staff_min_n=args.staff_min_n,
         public_min_n=args.public_min_n,
+        publish_after_days=args.publish_after_days,
         secure_cookies=not args.insecure_cookies,
     )
     try:
@@ -287,6 +341,53 @@ def _cmd_forget_offline_key(args: argparse.Namespace) -> None:
         f"Offline kiosk {args.name!r} no longer holds its export key: its device may enroll "
         "with a new key, and its next export file sets the key again."
     )
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: stdin's first line (for scripts), or typed twice without echo."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliError("no password on stdin")
+        return password
+    import getpass
+
+    try:
+        password = getpass.getpass("Password (at least 12 characters): ")
+        again = getpass.getpass("The same password again: ")
+    except EOFError:
+        raise CliError("no password given; use --password-stdin in scripts") from None
+    if password != again:
+        raise CliError("the two passwords are not the same")
+    return password
+
+
+def _cmd_add_user(args: argparse.Namespace) -> None:
+    from server.web.auth import add_user, check_name, check_password
+
+    check_name(args.name)
+    engine = _engine(args.db)  # before the prompt: a wrong --db fails at once
+    password = _read_password(args.password_stdin)
+    check_password(password)
+    add_user(engine, args.name, args.role, password)
+    print(f"User {args.name!r} added as {args.role}.")
+
+
+def _cmd_set_password(args: argparse.Namespace) -> None:
+    from server.web.auth import check_password, set_password
+
+    engine = _engine(args.db)
+    password = _read_password(args.password_stdin)
+    check_password(password)
+    set_password(engine, args.name, password)
+    print(f"Password of {args.name!r} set; their sessions ended.")
+
+
+def _cmd_disable_user(args: argparse.Namespace) -> None:
+    from server.web.auth import disable_user
+
+    disable_user(_engine(args.db), args.name)
+    print(f"User {args.name!r} disabled; their sessions ended.")
 
 
 def _cmd_load_catalog(args: argparse.Namespace) -> None:
@@ -370,6 +471,15 @@ def _cmd_export(args: argparse.Namespace) -> None:
     print(f"{count} ratings written to {args.output}.", file=sys.stderr)
 
 
+def _cmd_demo_data(args: argparse.Namespace) -> None:
+    """Migrates the database first, so one command gives a newcomer something to look at."""
+    from server.demo_data import seed_demo
+
+    engine = _engine(args.db, migrated=False)
+    migrate(engine)
+    print(seed_demo(engine, ratings=args.ratings, seed=args.seed, year=args.year).line())
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "init-db": _cmd_init_db,
     "serve": _cmd_serve,
@@ -378,10 +488,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "reenroll-kiosk": _cmd_reenroll,
     "revoke-kiosk": _cmd_revoke,
     "forget-offline-key": _cmd_forget_offline_key,
+    "add-user": _cmd_add_user,
+    "set-password": _cmd_set_password,
+    "disable-user": _cmd_disable_user,
     "load-catalog": _cmd_load_catalog,
     "kiosks": _cmd_kiosks,
     "import": _cmd_import,
     "export": _cmd_export,
+    "demo-data": _cmd_demo_data,
 }
 
 

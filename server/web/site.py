@@ -19,6 +19,9 @@ class ResultsSettings:
     """Staff pages show counts but no percentages for a cell with fewer ratings."""
     public_min_n: int = 10
     """The public page shows only "fewer than 10 responses" for a cell with fewer ratings."""
+    publish_after_days: int = 14
+    """A closed year or quarter is published this many days after it ends, so that kiosks
+    that were offline have sent their ratings."""
     secure_cookies: bool = True
     """Session cookies carry ``Secure`` (the server runs behind TLS); off only for local tests."""
 
