@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -280,10 +280,10 @@ def comments(
         and_(
             rating.c.uuid == comment.c.rating_uuid,
             rating.c.kind == Kind.RATING,
-            rating.c.device_id == comment.c.device_id,
+            # Same device; "|| ''" keeps SQLite from looking ratings up by device.
+            rating.c.device_id.concat("") == comment.c.device_id,
         ),
     ).outerjoin(comment_moderation, comment_moderation.c.record_uuid == comment.c.uuid)
-    total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
     query: Select[Any] = (
         select(
             comment.c.uuid,
@@ -300,6 +300,7 @@ def comments(
             comment_moderation.c.user_id,
             comment_moderation.c.at,
             moderator.c.name.label("moderator_name"),
+            func.count().over().label("total"),  # before LIMIT: one pass gives page and total
         )
         .select_from(joined.outerjoin(moderator, moderator.c.id == comment_moderation.c.user_id))
         .where(*where)
@@ -307,6 +308,11 @@ def comments(
         .limit(limit)
         .offset(offset)
     )
+    rows = conn.execute(query).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing at all): count on its own
+        total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
     page = [
         Comment(
             uuid=row.uuid,
@@ -323,7 +329,7 @@ def comments(
             moderated_by_name=row.moderator_name,
             moderated_at=row.at,
         )
-        for row in conn.execute(query)
+        for row in rows
     ]
     return CommentPage(int(total), page)
 
@@ -385,7 +391,7 @@ def raw_ratings(
     include_burst: bool = True,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """Every rating of ``months`` (local), anonymous, one dict each:
 
     ``service_id``, ``center_id``, ``date`` (local ``YYYY-MM-DD``), ``hour`` (local, 0–23),
@@ -449,7 +455,9 @@ def _raw_query(
                 and_(
                     child.c.rating_uuid == rating.c.uuid,
                     child.c.kind == Kind.REASONS,
-                    child.c.device_id == rating.c.device_id,
+                    # Same device; "|| ''" keeps SQLite from looking reasons up by device
+                    # (the (device_id, seq) index) instead of by rating_uuid.
+                    child.c.device_id.concat("") == rating.c.device_id,
                 ),
             )
         )

@@ -101,8 +101,8 @@ class _Counts:
 
 
 def refresh(engine: Engine, *, chunk_size: int = CHUNK) -> int:
-    """Count every record stored since the last refresh; return how many rating and reasons
-    records were read (0 when nothing was new, which costs two indexed reads)."""
+    """Count every record stored since the last refresh; return how many records were read
+    (0 when nothing was new, which costs two indexed reads and takes no lock)."""
     if not _anything_new(engine):
         return 0
     horizon = _settled_horizon(engine)
@@ -180,12 +180,13 @@ def _count_chunk(conn: Connection, horizon: int | None, size: int) -> tuple[int,
             records.c.flags,
             records.c.channel,
         )
-        .where(records.c.id > start, records.c.kind.in_([Kind.RATING, Kind.REASONS]))
+        .where(records.c.id > start)
         .order_by(records.c.id)
         .limit(size)
     )
     if horizon is not None:
         query = query.where(records.c.id <= horizon)
+    # Kinds are told apart here, not in SQL: by primary key alone the plan cannot go astray.
     rows = conn.execute(query).all()
     finished = len(rows) < size
     if not finished:
@@ -194,7 +195,7 @@ def _count_chunk(conn: Connection, horizon: int | None, size: int) -> tuple[int,
         end = horizon
     else:  # SQLite: nobody else writes now, so everything stored is settled
         end = int(conn.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one())
-    counts = _count(conn, rows)
+    counts = _count(conn, [row for row in rows if row.kind in (Kind.RATING, Kind.REASONS)])
     _add(conn, rollup_ratings, RATING_KEY, counts.ratings)
     _add(conn, rollup_reasons, REASON_KEY, counts.reasons)
     _add(conn, rollup_hours, HOUR_KEY, counts.hours)
@@ -270,13 +271,15 @@ def _batched(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def _records_pointing_at(conn: Connection, rating_uuids: list[str]) -> list[_Row]:
-    """The reasons records of these ratings (through the ``rating_uuid`` index)."""
+    """The reasons records of these ratings (through the ``rating_uuid`` index; the kind is
+    checked here so that no other index can look more attractive to the planner)."""
     found: list[_Row] = []
     for part in _batched(rating_uuids):
         query = select(
-            records.c.id, records.c.rating_uuid, records.c.device_id, records.c.reasons
-        ).where(records.c.rating_uuid.in_(part), records.c.kind == Kind.REASONS)
-        found.extend(conn.execute(query).all())
+            records.c.id, records.c.kind, records.c.rating_uuid, records.c.device_id,
+            records.c.reasons,
+        ).where(records.c.rating_uuid.in_(part))  # fmt: skip
+        found.extend(row for row in conn.execute(query) if row.kind == Kind.REASONS)
     return found
 
 
@@ -296,9 +299,10 @@ def _ratings_by_uuid(conn: Connection, uuids: set[str]) -> dict[str, _Rating]:
             records.c.utc_offset_min,
             records.c.flags,
             records.c.channel,
-        ).where(records.c.uuid.in_(part), records.c.kind == Kind.RATING)
+            records.c.kind,
+        ).where(records.c.uuid.in_(part))
         for row in conn.execute(query):
-            rating = _rating(row)
+            rating = _rating(row) if row.kind == Kind.RATING else None
             if rating is not None:
                 found[rating.uuid] = rating
     return found

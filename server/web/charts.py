@@ -58,7 +58,7 @@ def interval_chart(
     Labels stay in the table beside the chart (they can be long, in Georgian); the chart
     carries the row number so the two can be read together.
     """
-    left, right, row_h, top = 30, 16, 30, 28
+    left, right, row_h, top = 34, 30, 34, 30
     width = 420
     plot = width - left - right
     height = top + row_h * len(rows) + 8
@@ -68,14 +68,14 @@ def interval_chart(
         parts.append(
             f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 4}" '
             f'stroke="{palette.faint}" stroke-width="1"/>'
-            f'<text x="{x(tick):.1f}" y="{top - 10}" font-size="13" text-anchor="middle" '
+            f'<text x="{x(tick):.1f}" y="{top - 10}" font-size="16" text-anchor="middle" '
             f'fill="{palette.ink}">{escape(percent.format(tick))}</text>'
         )
     for index, row in enumerate(rows):
         y = top + row_h * index + row_h / 2
         dash = ' stroke-dasharray="4 3"' if row.marked else ""
         parts.append(
-            f'<text x="2" y="{y + 5:.1f}" font-size="14" fill="{palette.ink}">{index + 1}</text>'
+            f'<text x="2" y="{y + 6:.1f}" font-size="17" fill="{palette.ink}">{index + 1}</text>'
             f'<line x1="{x(row.low):.1f}" y1="{y:.1f}" x2="{x(row.high):.1f}" y2="{y:.1f}" '
             f'stroke="{palette.accent}" stroke-width="4" stroke-linecap="round"{dash}/>'
             f'<circle cx="{x(row.share):.1f}" cy="{y:.1f}" r="6" fill="{palette.ink}"/>'
@@ -113,8 +113,8 @@ def trend_chart(
     ident: str,
 ) -> Markup:
     """A share per month with its interval as a vertical line; a month without data is a gap."""
-    left, bottom, top = 44, 30, 14
-    width, height = 480, 220
+    left, bottom, top = 52, 34, 16
+    width, height = 400, 220
     plot_w, plot_h = width - left - 8, height - top - bottom
     step = plot_w / max(1, len(points))
     y = lambda share: top + plot_h * (1 - max(0.0, min(1.0, share)))  # noqa: E731
@@ -123,15 +123,15 @@ def trend_chart(
         parts.append(
             f'<line x1="{left}" y1="{y(tick):.1f}" x2="{width - 8}" y2="{y(tick):.1f}" '
             f'stroke="{palette.faint}" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" font-size="13" text-anchor="end" '
+            f'<text x="{left - 6}" y="{y(tick) + 5:.1f}" font-size="16" text-anchor="end" '
             f'fill="{palette.ink}">{tick:.0%}</text>'
         )
     previous: tuple[float, float] | None = None
     for index, (point, label) in enumerate(zip(points, month_labels, strict=True)):
         cx = left + step * index + step / 2
-        if len(month_labels) <= 12 or index % 3 == 0:
+        if index % 2 == 0 or len(month_labels) <= 6:
             parts.append(
-                f'<text x="{cx:.1f}" y="{height - 8}" font-size="13" text-anchor="middle" '
+                f'<text x="{cx:.1f}" y="{height - 8}" font-size="15" text-anchor="middle" '
                 f'fill="{palette.ink}">{escape(label)}</text>'
             )
         if point is None:
