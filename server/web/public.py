@@ -247,7 +247,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         chart = interval_chart(
             chart_rows,
             Palette(ink=site.theme.text, accent=site.theme.primary, faint=site.theme.border),
-            title=page._("Share of dissatisfied users, with 95% intervals"),
+            title=page._("Share of dissatisfied users, with {level} intervals").format(level="95%"),
             desc=page._("Programs in the order of the table below."),
             ident="public-priorities",
         )

@@ -226,12 +226,12 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         chart = interval_chart(
             rows,
             _palette(site),
-            title=page._("Share of dissatisfied users, with 95% intervals"),
+            title=page._("Share of dissatisfied users, with {level} intervals").format(level="95%"),
             desc=page._(
                 "Programs in the order of the table below; a dot is the share of ratings "
-                "of 1 or 2, its line the 95% interval; a dashed line: no clear difference "
+                "of 1 or 2, its line the {level} interval; a dashed line: no clear difference "
                 "from the program above."
-            ),
+            ).format(level="95%"),
             ident="priorities",
         )
         few = sorted(
@@ -301,7 +301,9 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             points,
             [m[5:] for m in year_months],
             _palette(site),
-            title=page._("Share of satisfied users per month, with 95% intervals"),
+            title=page._("Share of satisfied users per month, with {level} intervals").format(
+                level="95%"
+            ),
             desc=page._("The same figures are in the table below."),
             ident="trend",
         )
@@ -415,11 +417,11 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             "n",
             page._("Mean score"),
             page._("Satisfied (4–5), %"),
-            page._("Satisfied, 95% interval low"),
-            page._("Satisfied, 95% interval high"),
+            page._("Satisfied, {level} interval, low").format(level="95%"),
+            page._("Satisfied, {level} interval, high").format(level="95%"),
             page._("Dissatisfied (1–2), %"),
-            page._("Dissatisfied, 95% interval low"),
-            page._("Dissatisfied, 95% interval high"),
+            page._("Dissatisfied, {level} interval, low").format(level="95%"),
+            page._("Dissatisfied, {level} interval, high").format(level="95%"),
             *(f"{page._('Score')} {score}" for score in range(1, 6)),
         ]
 

@@ -125,6 +125,9 @@ def make_client(app: FastAPI) -> Iterator[Callable[..., TestClient]]:
 
     def make(address: str = "testclient", cls: type[TestClient] = TestClient) -> TestClient:
         client = cls(app, base_url=BASE_URL, follow_redirects=False, client=(address, 50000))
+        # Pages default to Georgian; these tests read the English wording (the Georgian pages
+        # are checked by test_translations.py).
+        client.cookies.set("lang", "en", domain="testserver.local", path="/")
         made.append(client)
         return client
 

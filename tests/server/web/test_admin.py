@@ -65,7 +65,7 @@ def test_every_admin_page_is_usable(
         assert response.status_code == 200, url
         check_page(response)
         assert response.headers["cache-control"] == "no-store"
-        assert 'aria-current="page">Admin<' in response.text
+        assert 'aria-current="page">Administration<' in response.text
 
 
 def test_an_unknown_name_is_a_404_page(
@@ -111,7 +111,7 @@ def test_fleet_shows_what_the_kiosks_command_shows(
     pending = page[page.index(">hall-2<") : page.index("</tr>", page.index(">hall-2<"))]
     assert "Waiting for enrollment" in pending
     assert 'class="tag' not in pending
-    assert '<div class="table-wrap">' in page
+    assert '<div class="table-wrap" role="region" tabindex="0"' in page
 
 
 def test_adding_a_kiosk_shows_its_code_once_with_a_qr_code(
