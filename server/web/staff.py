@@ -454,6 +454,51 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             return xlsx_response([table], f"results-{period}.xlsx")
         return csv_response(table, f"results-{period}.csv")
 
+    @router.get("/staff/priorities/download")
+    def download_priorities(request: Request, user: Analyst) -> Response:
+        page = Page.of(request)
+        filters, names, data = read(request)
+        ranked = priorities_of(page, names, data)
+        header = [
+            "#",
+            page._("Program or service"),
+            "n",
+            page._("Dissatisfied (1–2)"),
+            page._("Dissatisfied, {level} interval, low").format(level="95%"),
+            page._("Dissatisfied, {level} interval, high").format(level="95%"),
+            page._("Compared with the one above"),
+            page._("Most frequent reasons for low scores"),
+        ]
+
+        def lines() -> Iterator[list[Any]]:
+            for number, entry in enumerate(ranked, start=1):
+                rank = entry.rank
+                low = rank.interval.low * 100 if rank.interval else None
+                high = rank.interval.high * 100 if rank.interval else None
+                compared = (
+                    ""
+                    if number == 1
+                    else page._("no clear difference")
+                    if rank.overlaps_above
+                    else page._("clearly lower")
+                )
+                yield [
+                    number,
+                    entry.name,
+                    rank.n,
+                    round((rank.share or 0) * 100, 1),
+                    None if low is None else round(low, 1),
+                    None if high is None else round(high, 1),
+                    compared,
+                    "; ".join(f"{name} ({count})" for name, count in entry.reasons),
+                ]
+
+        period = str(filters.period) if filters.period else "none"
+        table = Table(page._("Priorities"), header, lines())
+        if request.query_params.get("format") == "xlsx":
+            return xlsx_response([table], f"priorities-{period}.xlsx")
+        return csv_response(table, f"priorities-{period}.csv")
+
     @router.get("/staff/ratings/download")
     def download_ratings(request: Request, user: Analyst) -> Response:
         with site.engine.connect() as conn:

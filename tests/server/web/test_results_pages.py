@@ -81,6 +81,10 @@ def test_priorities_are_ranked_by_the_lower_bound(seeded: Engine, analyst: Staff
     shown = re.findall(r'<th scope="row">([^<]+)</th>', response.text)
     assert shown == [names.service(entry.id, "en") for entry in ranked]
     assert "<svg" in response.text and "<title" in response.text
+    table = analyst.get("/staff/priorities/download", params={"period": "2025", "lang": "en"})
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == shown
+    assert [int(row[2]) for row in rows[1:]] == [entry.n for entry in ranked]
 
 
 def test_comments_are_masked_and_moderation_hides_and_approves(
