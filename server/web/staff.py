@@ -60,6 +60,16 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """What the results and priorities pages read from the roll-ups for one set of filters."""
+
+    cells: dict[tuple[str, str], queries.ScoreCounts]
+    burst: int
+    """Ratings flagged as a burst (counted apart)."""
+    reasons: dict[str, dict[str, Counter[str]]]
+
+
+@dataclass(frozen=True)
 class Priority:
     rank: RankedPriority
     name: str
@@ -113,37 +123,24 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             **extra,
         }
 
-    def read(request: Request) -> tuple[Filters, Names, dict[str, Any]]:
+    def read(request: Request) -> tuple[Filters, Names, Figures]:
         rollups.refresh(site.engine)
         with site.engine.connect() as conn:
             conn.execution_options(read_only=True)
             filters = Filters.of(request, conn)
             names = load_names(conn)
             months = filters.months
-            kwargs: dict[str, Any] = {"channel": filters.channel}
-            data = {
-                "cells": queries.score_counts(
-                    conn,
-                    months,
-                    include_burst=filters.include_burst,
-                    center_ids=[filters.center] if filters.center else None,
-                    **kwargs,
-                ),
-                "burst": queries.burst_count(
-                    conn,
-                    months,
-                    center_ids=[filters.center] if filters.center else None,
-                    **kwargs,
-                ),
-                "reasons": queries.reason_counts(
-                    conn,
-                    months,
-                    include_burst=filters.include_burst,
-                    center_ids=[filters.center] if filters.center else None,
-                    **kwargs,
-                ),
+            burst = filters.include_burst
+            where: dict[str, Any] = {
+                "channel": filters.channel,
+                "center_ids": [filters.center] if filters.center else None,
             }
-        return filters, names, data
+            figures = Figures(
+                cells=queries.score_counts(conn, months, include_burst=burst, **where),
+                burst=queries.burst_count(conn, months, **where),
+                reasons=queries.reason_counts(conn, months, include_burst=burst, **where),
+            )
+        return filters, names, figures
 
     def service_rows(
         page: Page, filters: Filters, names: Names, cells: dict[tuple[str, str], Any]
@@ -168,13 +165,13 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     @router.get("/staff/results", response_class=HTMLResponse)
     def results(request: Request, user: Analyst) -> HTMLResponse:
         page = Page.of(request)
-        filters, names, data = read(request)
-        rows = service_rows(page, filters, names, data["cells"])
+        filters, names, figures = read(request)
+        rows = service_rows(page, filters, names, figures.cells)
         total = _row(page, site, "all", page._("All programs and services"), _sum(
             [row.cell.counts for row in rows]
         ))  # fmt: skip
         centers = (
-            center_rows(page, names, data["cells"], filters.service) if filters.service else []
+            center_rows(page, names, figures.cells, filters.service) if filters.service else []
         )
         return templates.render(
             page,
@@ -184,13 +181,13 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             rows=rows,
             total=total,
             center_rows=centers,
-            burst=data["burst"],
+            burst=figures.burst,
             **context(page, filters, names, user),
         )
 
-    def priorities_of(page: Page, names: Names, data: dict[str, Any]) -> list[Priority]:
+    def priorities_of(page: Page, names: Names, figures: Figures) -> list[Priority]:
         by_service: dict[str, list[Any]] = {}
-        for (service_id, _center_id), counts in data["cells"].items():
+        for (service_id, _center_id), counts in figures.cells.items():
             by_service.setdefault(service_id, []).append(counts)
         items = []
         for service_id, rows in by_service.items():
@@ -200,7 +197,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         ranked = rank_priorities(items)
         out = []
         for entry in ranked:
-            low: Counter[str] = data["reasons"].get(entry.id, {}).get("low", Counter())
+            low: Counter[str] = figures.reasons.get(entry.id, {}).get("low", Counter())
             top = [
                 (names.reason(reason_id, page.language), count)
                 for reason_id, count in low.most_common(TOP_REASONS)
@@ -211,8 +208,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     @router.get("/staff/priorities", response_class=HTMLResponse)
     def priorities(request: Request, user: Analyst) -> HTMLResponse:
         page = Page.of(request)
-        filters, names, data = read(request)
-        ranked = priorities_of(page, names, data)
+        filters, names, figures = read(request)
+        ranked = priorities_of(page, names, figures)
         rows = [
             IntervalRow(
                 p.name,
@@ -236,7 +233,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         )
         few = sorted(
             names.service(s, page.language)
-            for s in {s for (s, _c) in data["cells"]}
+            for s in {s for (s, _c) in figures.cells}
             if s not in {p.rank.id for p in ranked}
         )
         return templates.render(
@@ -446,8 +443,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     @router.get("/staff/results/download")
     def download(request: Request, user: Analyst) -> Response:
         page = Page.of(request)
-        filters, names, data = read(request)
-        rows = service_rows(page, filters, names, data["cells"])
+        filters, names, figures = read(request)
+        rows = service_rows(page, filters, names, figures.cells)
         period = str(filters.period) if filters.period else "none"
         table = table_of(page, rows, page._("Program or service"))
         if request.query_params.get("format") == "xlsx":
@@ -457,8 +454,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     @router.get("/staff/priorities/download")
     def download_priorities(request: Request, user: Analyst) -> Response:
         page = Page.of(request)
-        filters, names, data = read(request)
-        ranked = priorities_of(page, names, data)
+        filters, names, figures = read(request)
+        ranked = priorities_of(page, names, figures)
         header = [
             "#",
             page._("Program or service"),
