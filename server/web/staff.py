@@ -70,6 +70,17 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class Trends:
+    """The trends page's figures: satisfaction per month, when ratings arrive, and reasons."""
+
+    filters: Filters
+    names: Names
+    months: dict[str, Cell]
+    hours: dict[tuple[int, int], Cell]
+    bands: dict[str, Counter[str]]
+
+
+@dataclass(frozen=True)
 class Priority:
     rank: RankedPriority
     name: str
@@ -247,9 +258,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             **context(page, filters, names, user),
         )
 
-    @router.get("/staff/trends", response_class=HTMLResponse)
-    def trends(request: Request, user: Analyst) -> HTMLResponse:
-        page = Page.of(request)
+    def trend_figures(request: Request) -> Trends:
         rollups.refresh(site.engine)
         with site.engine.connect() as conn:
             conn.execution_options(read_only=True)
@@ -260,31 +269,38 @@ def routes(site: Site, templates: Templates) -> APIRouter:
                 if filters.period
                 else ()
             )
-            services = [filters.service] if filters.service else None
-            monthly = queries.monthly_counts(
-                conn,
-                year_months,
-                channel=filters.channel,
-                include_burst=filters.include_burst,
-                service_ids=services,
-                center_ids=[filters.center] if filters.center else None,
-            )
+            burst = filters.include_burst
+            where: dict[str, Any] = {
+                "channel": filters.channel,
+                "service_ids": [filters.service] if filters.service else None,
+                "center_ids": [filters.center] if filters.center else None,
+            }
+            monthly = queries.monthly_counts(conn, year_months, include_burst=burst, **where)
             hours = queries.hour_table(
-                conn, filters.months, channel=filters.channel, include_burst=filters.include_burst
+                conn, filters.months, channel=filters.channel, include_burst=burst
             )
-            reasons = queries.reason_counts(
-                conn,
-                filters.months,
-                channel=filters.channel,
-                include_burst=filters.include_burst,
-                service_ids=services,
-                center_ids=[filters.center] if filters.center else None,
-            )
+            reasons = queries.reason_counts(conn, filters.months, include_burst=burst, **where)
         total_by_month: dict[str, list[Sequence[int]]] = {}
         for by_month in monthly.values():
             for month, counts in by_month.items():
                 total_by_month.setdefault(month, []).append(counts)
-        month_cells = {m: Cell.from_counts(_sum(total_by_month.get(m, []))) for m in year_months}
+        band_counts: dict[str, Counter[str]] = {"low": Counter(), "high": Counter()}
+        for by_band in reasons.values():
+            for band, counter in by_band.items():
+                band_counts.setdefault(band, Counter()).update(counter)
+        return Trends(
+            filters=filters,
+            names=names,
+            months={m: Cell.from_counts(_sum(total_by_month.get(m, []))) for m in year_months},
+            hours={key: Cell.from_counts(counts) for key, counts in hours.items()},
+            bands=band_counts,
+        )
+
+    @router.get("/staff/trends", response_class=HTMLResponse)
+    def trends(request: Request, user: Analyst) -> HTMLResponse:
+        page = Page.of(request)
+        found = trend_figures(request)
+        filters, names, month_cells = found.filters, found.names, found.months
         points: list[IntervalRow | None] = []
         for month, cell in month_cells.items():
             interval = cell.satisfied.interval
@@ -296,7 +312,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             )
         chart = trend_chart(
             points,
-            [m[5:] for m in year_months],
+            [m[5:] for m in month_cells],
             _palette(site),
             title=page._("Share of satisfied users per month, with {level} intervals").format(
                 level="95%"
@@ -304,11 +320,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             desc=page._("The same figures are in the table below."),
             ident="trend",
         )
-        band_counts: dict[str, Counter[str]] = {"low": Counter(), "high": Counter()}
-        for by_band in reasons.values():
-            for band, counter in by_band.items():
-                band_counts.setdefault(band, Counter()).update(counter)
-        hour_cells = {key: Cell.from_counts(counts) for key, counts in hours.items()}
+        band_counts = found.bands
+        hour_cells = found.hours
         hours_seen = sorted({hour for (_day, hour) in hour_cells})
         return templates.render(
             page,
@@ -334,6 +347,49 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             ],
             **context(page, filters, names, user),
         )
+
+    @router.get("/staff/trends/download")
+    def download_trends(request: Request, user: Analyst) -> Response:
+        page = Page.of(request)
+        found = trend_figures(request)
+        min_n = site.settings.staff_min_n
+
+        def shares(cell: Cell) -> list[Any]:
+            out: list[Any] = []
+            for share in (cell.satisfied, cell.dissatisfied):
+                if cell.n >= min_n and share.share is not None and share.interval is not None:
+                    low, high = share.interval.low, share.interval.high
+                    out += [round(share.share * 100, 1), round(low * 100, 1), round(high * 100, 1)]
+                else:
+                    out += [None, None, None]
+            return out
+
+        header = [
+            page._("Satisfied (4–5)"),
+            page._("Satisfied, {level} interval, low").format(level="95%"),
+            page._("Satisfied, {level} interval, high").format(level="95%"),
+            page._("Dissatisfied (1–2)"),
+            page._("Dissatisfied, {level} interval, low").format(level="95%"),
+            page._("Dissatisfied, {level} interval, high").format(level="95%"),
+        ]
+        months = Table(
+            page._("Month"),
+            [page._("Month"), "n", *header],
+            ([month, cell.n, *shares(cell)] for month, cell in found.months.items()),
+        )
+        hours = Table(
+            page._("Hour"),
+            [page._("Weekday (1 = Monday)"), page._("Hour"), "n", *header],
+            (
+                [day + 1, hour, cell.n, *shares(cell)]
+                for (day, hour), cell in sorted(found.hours.items())
+            ),
+        )
+        filters = found.filters
+        period = str(filters.period) if filters.period else "none"
+        if request.query_params.get("format") == "xlsx":
+            return xlsx_response([months, hours], f"trends-{period}.xlsx")
+        return csv_response(months, f"trends-{period}.csv")
 
     @router.get("/staff/comments", response_class=HTMLResponse)
     def comments(request: Request, user: Analyst) -> HTMLResponse:

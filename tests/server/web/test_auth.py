@@ -107,6 +107,7 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/staff/priorities"): needs("analyst", "GET"),
     ("GET", "/staff/priorities/download"): needs("analyst", "GET"),
     ("GET", "/staff/trends"): needs("analyst", "GET"),
+    ("GET", "/staff/trends/download"): needs("analyst", "GET"),
     ("GET", "/staff/comments"): needs("analyst", "GET"),
     ("POST", "/staff/comments/moderate"): needs("analyst", "POST"),
     ("GET", "/admin"): needs("admin", "GET"),

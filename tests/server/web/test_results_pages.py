@@ -195,3 +195,19 @@ def test_the_public_page_publishes_closed_periods_frozen_and_suppressed(
     assert files.read("snapshot.json").decode("utf-8") == published["2025"]
     assert anonymous.get("/results/2031/open-data.zip").status_code == 404
     assert anonymous.get("/results/nonsense/open-data.zip").status_code == 404
+
+
+def test_trends_download_has_every_month_and_the_hours(
+    seeded: Engine, analyst: StaffClient
+) -> None:
+    page = analyst.get("/staff/trends", params={"period": "2025", "lang": "en"})
+    assert page.status_code == 200
+    table = analyst.get("/staff/trends/download", params={"period": "2025", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == list(YEAR.months)
+    monthly = sum(int(row[1]) for row in rows[1:])
+    assert monthly == sum(sum(c) for c in year_counts(seeded).values())
+    book = analyst.get("/staff/trends/download", params={"period": "2025", "format": "xlsx"})
+    with zipfile.ZipFile(io.BytesIO(book.content)) as workbook:
+        sheets = [n for n in workbook.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(sheets) == 2
