@@ -19,10 +19,10 @@ from types import FrameType
 import platformdirs
 
 from common import __version__
+from kiosk.keys import CredentialsError
 from kiosk.storage import StorageError
 from sync.client import AuthError, PermanentError, SyncError, TransientError
 from sync.job import NotEnrolled, SyncJob, enroll, read_status
-from sync.keys import CredentialsError
 from sync.lock import SyncBusy
 
 EXIT_OK = 0

@@ -40,6 +40,7 @@ from common.catalog import CatalogError, loads_catalog
 from common.messages import BatchResponse, HeartbeatRequest, first_error
 from common.records import Record, SyncState, format_utc
 from kiosk.files import atomic_write
+from kiosk.keys import CredentialsError
 from kiosk.storage import StorageError, Store
 from sync.backoff import Backoff
 from sync.client import (
@@ -51,7 +52,7 @@ from sync.client import (
     TooLarge,
     TransientError,
 )
-from sync.keys import CredentialsError, Enrollment, KioskFiles
+from sync.keys import Enrollment, KioskFiles
 from sync.lock import DirLock, SyncBusy
 
 log = logging.getLogger("sync.job")

@@ -32,20 +32,6 @@ from kiosk.keys import (
     save_private_key,
 )
 
-__all__ = [
-    "DB_FILE",
-    "ENROLLMENT_FILE",
-    "KEY_FILE",
-    "PENDING_KEY_FILE",
-    "CredentialsError",
-    "Enrollment",
-    "KioskFiles",
-    "atomic_write",
-    "generate_key",
-    "read_private_key",
-    "save_private_key",
-]
-
 log = logging.getLogger("sync.keys")
 
 ENROLLMENT_FILE = "enrollment.json"

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from common import protocol
+from kiosk.keys import generate_key, save_private_key
 from kiosk.storage import Draft, Store
 from sync.job import SyncJob
-from sync.keys import Enrollment, KioskFiles, generate_key, save_private_key
+from sync.keys import Enrollment, KioskFiles
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CENTER = "central-service-hall"

@@ -23,6 +23,7 @@ from common.messages import (
     HeartbeatResponse,
     SyncStateResponse,
 )
+from kiosk.keys import generate_key
 from sync.client import (
     AuthError,
     EnrollmentError,
@@ -31,7 +32,6 @@ from sync.client import (
     TooLarge,
     TransientError,
 )
-from sync.keys import generate_key
 from tests.sync.faultproxy import HOLD, STATUS, TRICKLE, Fault, FaultProxy, error_body
 from tests.sync.helpers import dead_url
 

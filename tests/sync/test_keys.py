@@ -8,16 +8,15 @@ import stat
 import pytest
 
 from common import protocol
-from kiosk.keys import device_key
-from sync.keys import (
+from kiosk.files import atomic_write
+from kiosk.keys import (
     CredentialsError,
-    Enrollment,
-    KioskFiles,
-    atomic_write,
+    device_key,
     generate_key,
     read_private_key,
     save_private_key,
 )
+from sync.keys import Enrollment, KioskFiles
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 

@@ -55,7 +55,8 @@ def default_enroller(data_dir: Path, url: str, code: str) -> object:
 def enrolled_center(data_dir: Path) -> str | None:
     """The center the server assigned when this kiosk was last enrolled, or None when it never
     was (offline only). A damaged enrollment counts as none: staff must enroll again anyway."""
-    from sync.keys import CredentialsError, KioskFiles
+    from kiosk.keys import CredentialsError
+    from sync.keys import KioskFiles
 
     try:
         enrollment = KioskFiles(data_dir).enrollment()
