@@ -34,8 +34,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from common.records import SCORES, Flag, Kind
+from server.audit import audit
 from server.db import (
-    audit_log,
     comment_moderation,
     records,
     rollup_hours,
@@ -369,14 +369,7 @@ def moderate(
         "reason": reason,
         "was_hidden": None if before is None else bool(before),
     }
-    conn.execute(
-        audit_log.insert().values(
-            at=when,
-            user_id=user_id,
-            action=HIDE_ACTION if hidden else SHOW_ACTION,
-            detail=json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-        )
-    )
+    audit(conn, user_id, HIDE_ACTION if hidden else SHOW_ACTION, detail, at=when)
     log.info("comment %s %s by user %d", record_uuid, "hidden" if hidden else "shown", user_id)
 
 

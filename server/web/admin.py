@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from server.audit import audit
 from server.catalogs import MAX_CATALOG_BYTES, CatalogError, store_catalog
 from server.db import DEFAULT_CATALOG_SCOPE, audit_log, catalog_versions, catalogs, centers, kiosks
 from server.db import users as users_table
@@ -38,7 +39,6 @@ from server.web.auth import (
     Admin,
     User,
     add_user,
-    audit,
     check_password,
     disable_user,
     end_session,

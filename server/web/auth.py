@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -74,7 +73,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from server.db import audit_log, login_failures, sessions, users, utc_now
+from server.audit import audit
+from server.db import login_failures, sessions, users, utc_now
 from server.enrollment import AdminError
 from server.web.site import Site
 from server.web.templating import N_, Page, Templates
@@ -250,23 +250,6 @@ def list_users(engine: Engine) -> list[Account]:
 
 
 # -- audit ----------------------------------------------------------------------------------
-
-
-def audit(conn: Connection, user_id: int | None, action: str, detail: dict[str, Any]) -> None:
-    """Record who (``user_id``; None for the command line) did what, now, in ``conn``'s
-    transaction, so the action and its record stand or fall together.
-
-    ``action`` is a short dotted name (``kiosk.revoke``); ``detail`` a JSON object that must
-    hold no secret (no password, no enrollment code).
-    """
-    conn.execute(
-        audit_log.insert().values(
-            at=utc_now(),
-            user_id=user_id,
-            action=action,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        )
-    )
 
 
 # -- signing in -----------------------------------------------------------------------------
