@@ -38,9 +38,9 @@ from server.web.charts import IntervalRow, Palette, interval_chart
 from server.web.results_view import (
     interval_text,
     load_names,
-    local_date,
     percent,
     period_label,
+    utc_time_text,
 )
 from server.web.site import Site
 from server.web.templating import SECURITY_HEADERS, Page, Templates
@@ -265,7 +265,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             chart=chart,
             late=late,
             comments=[(service_name.get(c.service_id, c.service_id), text) for c, text in comments],
-            taken_at=local_date(shot.taken_at),
+            taken_at=utc_time_text(shot.taken_at),
             percent=percent,
             interval_text=interval_text,
             **context,

@@ -159,7 +159,8 @@ def mean_text(mean: float | None) -> str:
     return "—" if mean is None else f"{mean:.2f}"
 
 
-def local_date(moment: datetime) -> str:
+def utc_time_text(moment: datetime) -> str:
+    """A server-side moment as text, e.g. 2026-01-14 09:30 UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
