@@ -383,6 +383,24 @@ rollup_hours = Table(
     Column("count", BigInteger, nullable=False),
 )
 
+rollup_comments = Table(
+    "rollup_comments",
+    metadata,
+    # One row per non-empty comment whose rating is stored, with what the comments page filters
+    # and sorts by (the rating's cell, local month, score and moment); the text stays in records.
+    Column("record_id", BigId, primary_key=True),  # the comment record's id
+    Column("record_uuid", String(64), nullable=False),
+    Column("service_id", Text, nullable=False),
+    Column("center_id", Text, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("burst", Integer, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("rated_at", UtcDateTime, nullable=False),  # the rating's created_at
+    Column("utc_offset_min", Integer, nullable=False),  # the rating's
+    Index("rollup_comments_month_rated", "month", "rated_at", "record_id"),
+)
+
 rollup_state = Table(
     "rollup_state",
     metadata,

@@ -7,10 +7,10 @@ Why this shape:
   years of data. Months are local ``YYYY-MM`` (``Period.months`` gives a period's).
 - Ratings flagged ``burst`` are left out unless asked for (``include_burst``), and counted
   apart by :func:`burst_count`, as ``docs/results.md`` says: kept, never mixed in silently.
-- Comments are the exception: their text lives only in the records, so :func:`comments` reads
-  them one page at a time (each joined to its rating through the unique ``uuid`` index), newest
-  first, with the total for paging. A comment whose rating has not arrived is not shown: it has
-  no score, service or time to show it by.
+- Comments are filtered, counted and sorted in their roll-up (``rollup_comments``: each
+  comment with its rating's cell, month, score and moment, indexed by month and moment), and
+  only the page shown is joined to ``records`` for its text. A comment whose rating has not
+  arrived is not shown: it has no score, service or time to show it by.
 - Moderation never changes a comment: :func:`moderate` hides it (or shows it again) in
   ``comment_moderation`` and writes who, when and why to ``audit_log``.
 - :func:`raw_ratings` is the open-data download: one dict per rating with its reasons, but no
@@ -25,7 +25,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Select, Table, and_, func, or_, select
@@ -38,13 +38,14 @@ from server.audit import audit
 from server.db import (
     comment_moderation,
     records,
+    rollup_comments,
     rollup_hours,
     rollup_ratings,
     rollup_reasons,
     users,
     utc_now,
 )
-from server.results.periods import instant_sql, local_hour_sql, local_month_sql, local_time
+from server.results.periods import local_hour_sql, local_month_sql, local_time
 
 log = logging.getLogger("server.results.queries")
 
@@ -255,74 +256,61 @@ def comments(
     """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
-    comment = records.alias("comment")
-    rating = records.alias("rating")
-    dialect = conn.dialect.name
+    found = rollup_comments
     moderator = users.alias("moderator")
-    where: list[ColumnElement[bool]] = [
-        comment.c.kind == Kind.COMMENT,
-        comment.c.comment.is_not(None),
-        comment.c.comment != "",
-        local_month_sql(dialect, rating.c.created_at, rating.c.utc_offset_min).in_(list(months)),
-    ]
+    where: list[ColumnElement[bool]] = [found.c.month.in_(list(months))]
     if service_ids is not None:
-        where.append(rating.c.service_id.in_(list(service_ids)))
+        where.append(found.c.service_id.in_(list(service_ids)))
     if center_ids is not None:
-        where.append(rating.c.center_id.in_(list(center_ids)))
+        where.append(found.c.center_id.in_(list(center_ids)))
     if scores is not None:
-        where.append(rating.c.score.in_(list(scores)))
+        where.append(found.c.score.in_(list(scores)))
     if approved_only:
         where.append(comment_moderation.c.hidden == 0)
     elif not include_hidden:
         where.append(or_(comment_moderation.c.hidden.is_(None), comment_moderation.c.hidden == 0))
-    joined = comment.join(
-        rating,
-        and_(
-            rating.c.uuid == comment.c.rating_uuid,
-            rating.c.kind == Kind.RATING,
-            # Same device; "|| ''" keeps SQLite from looking ratings up by device.
-            rating.c.device_id.concat("") == comment.c.device_id,
-        ),
-    ).outerjoin(comment_moderation, comment_moderation.c.record_uuid == comment.c.uuid)
+    moderated = found.outerjoin(
+        comment_moderation, comment_moderation.c.record_uuid == found.c.record_uuid
+    )
+    total = conn.execute(select(func.count()).select_from(moderated).where(*where)).scalar_one()
     query: Select[Any] = (
         select(
-            comment.c.uuid,
-            comment.c.comment,
-            comment.c.language,
-            rating.c.score,
-            rating.c.service_id,
-            rating.c.center_id,
-            rating.c.created_at,
-            rating.c.utc_offset_min,
-            rating.c.flags,
+            found.c.record_uuid,
+            records.c.comment,
+            records.c.language,
+            found.c.score,
+            found.c.service_id,
+            found.c.center_id,
+            found.c.rated_at,
+            found.c.utc_offset_min,
+            found.c.burst,
             comment_moderation.c.hidden,
             comment_moderation.c.reason,
             comment_moderation.c.user_id,
             comment_moderation.c.at,
             moderator.c.name.label("moderator_name"),
-            func.count().over().label("total"),  # before LIMIT: one pass gives page and total
         )
-        .select_from(joined.outerjoin(moderator, moderator.c.id == comment_moderation.c.user_id))
+        .select_from(
+            moderated.join(records, records.c.id == found.c.record_id).outerjoin(
+                moderator, moderator.c.id == comment_moderation.c.user_id
+            )
+        )
         .where(*where)
-        .order_by(instant_sql(dialect, rating.c.created_at).desc(), comment.c.id.desc())
+        .order_by(found.c.rated_at.desc(), found.c.record_id.desc())
         .limit(limit)
         .offset(offset)
     )
-    rows = conn.execute(query).all()
-    if rows:
-        total = rows[0].total
-    else:  # past the last page (or nothing at all): count on its own
-        total = conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+    rows = conn.execute(query).all() if total > offset else []
     page = [
         Comment(
-            uuid=row.uuid,
+            uuid=row.record_uuid,
             text=row.comment,
             language=row.language,
             score=int(row.score),
             service_id=row.service_id,
             center_id=row.center_id,
-            local_time=local_time(row.created_at, row.utc_offset_min),
-            burst=Flag.BURST in json.loads(row.flags),
+            local_time=_wall_clock(row.rated_at, row.utc_offset_min),
+            burst=bool(row.burst),
             hidden=bool(row.hidden),
             moderation_reason=row.reason,
             moderated_by=row.user_id,
@@ -332,6 +320,11 @@ def comments(
         for row in rows
     ]
     return CommentPage(int(total), page)
+
+
+def _wall_clock(rated_at: datetime, utc_offset_min: int) -> datetime:
+    """The rating's local time (naive), as :func:`server.results.periods.local_time` gives it."""
+    return rated_at.astimezone(UTC).replace(tzinfo=None) + timedelta(minutes=utc_offset_min)
 
 
 def moderate(

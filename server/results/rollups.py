@@ -25,8 +25,10 @@ Why this shape:
 - The band is ``low`` when the rating's score is at most the ``low_max`` of the catalog
   version the rating names (``catalog_versions``), else ``high``; a version the server does not
   have (yet) counts with :data:`DEFAULT_LOW_MAX`, judged once when counted.
-- ``comment`` records are not rolled up (comments are read page by page, see
-  ``server.results.queries``).
+- A ``comment`` pairs with its rating the same way and becomes one row of ``rollup_comments``
+  (its rating's cell, local month, score and moment; the text stays in ``records``), so the
+  comments page reads the newest comments of a period from an index. Empty comments are left
+  out.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, func, select, text, update
@@ -49,6 +51,7 @@ from server.db import (
     catalog_versions,
     insert_ignore,
     records,
+    rollup_comments,
     rollup_hours,
     rollup_ratings,
     rollup_reasons,
@@ -73,6 +76,8 @@ LOOKUP_BATCH = 500
 RATING_KEY = ("service_id", "center_id", "month", "channel", "burst", "score")
 REASON_KEY = ("service_id", "center_id", "month", "channel", "burst", "band", "reason_id")
 HOUR_KEY = ("month", "channel", "burst", "weekday", "hour", "score")
+PAIRED = (Kind.REASONS, Kind.COMMENT)
+"""Kinds counted with their rating."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,9 @@ class _Rating:
     month: str
     weekday: int
     hour: int
+    rated_at: datetime
+    """``created_at`` in UTC."""
+    utc_offset_min: int
 
 
 @dataclass
@@ -98,6 +106,7 @@ class _Counts:
     ratings: Counter[tuple[Any, ...]]
     reasons: Counter[tuple[Any, ...]]
     hours: Counter[tuple[Any, ...]]
+    comments: list[dict[str, Any]]
 
 
 def refresh(engine: Engine, *, chunk_size: int = CHUNK) -> int:
@@ -175,6 +184,7 @@ def _count_chunk(conn: Connection, horizon: int | None, size: int) -> tuple[int,
             records.c.catalog_version,
             records.c.score,
             records.c.reasons,
+            records.c.comment,
             records.c.created_at,
             records.c.utc_offset_min,
             records.c.flags,
@@ -195,41 +205,66 @@ def _count_chunk(conn: Connection, horizon: int | None, size: int) -> tuple[int,
         end = horizon
     else:  # SQLite: nobody else writes now, so everything stored is settled
         end = int(conn.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one())
-    counts = _count(conn, [row for row in rows if row.kind in (Kind.RATING, Kind.REASONS)])
+    counts = _count(conn, [row for row in rows if row.kind in PAIRED or row.kind == Kind.RATING])
     _add(conn, rollup_ratings, RATING_KEY, counts.ratings)
     _add(conn, rollup_reasons, REASON_KEY, counts.reasons)
     _add(conn, rollup_hours, HOUR_KEY, counts.hours)
+    if counts.comments:
+        conn.execute(insert_ignore(rollup_comments, conn.dialect.name), counts.comments)
     _move_watermark(conn, max(start, end))
     return len(rows), finished
 
 
 def _count(conn: Connection, rows: Sequence[_Row]) -> _Counts:
-    counts = _Counts(Counter(), Counter(), Counter())
+    counts = _Counts(Counter(), Counter(), Counter(), [])
     new_ratings = [r for r in (_rating(row) for row in rows if row.kind == Kind.RATING) if r]
     for rating in new_ratings:
         counts.ratings[tuple(getattr(rating, name) for name in RATING_KEY)] += 1
         counts.hours[tuple(getattr(rating, name) for name in HOUR_KEY)] += 1
     bands = _Bands(conn)
-    # Reasons stored before their rating: counted now that the rating is read.
+    # Reasons and comments stored before their rating: counted now that the rating is read.
     by_uuid = {rating.uuid: rating for rating in new_ratings}
     for earlier in _records_pointing_at(conn, list(by_uuid)):
         rating = by_uuid[earlier.rating_uuid]
         if earlier.id < rating.id and earlier.device_id == rating.device_id:
-            _count_reasons(counts, rating, earlier.reasons, bands)
-    # Reasons stored after their rating: counted now with the rating already stored.
-    new_reasons = [row for row in rows if row.kind == Kind.REASONS]
-    ratings = _ratings_by_uuid(conn, {row.rating_uuid for row in new_reasons})
-    for row in new_reasons:
+            _count_paired(counts, rating, earlier, bands)
+    # Reasons and comments stored after their rating: counted now with the rating stored.
+    new_paired = [row for row in rows if row.kind in PAIRED]
+    ratings = _ratings_by_uuid(conn, {row.rating_uuid for row in new_paired})
+    for row in new_paired:
         found = ratings.get(row.rating_uuid)
         if found is not None and found.id < row.id and found.device_id == row.device_id:
-            _count_reasons(counts, found, row.reasons, bands)
+            _count_paired(counts, found, row, bands)
     return counts
+
+
+def _count_paired(counts: _Counts, rating: _Rating, row: _Row, bands: _Bands) -> None:
+    """Count a reasons or comment record with its rating."""
+    if row.kind == Kind.REASONS:
+        _count_reasons(counts, rating, row.reasons, bands)
+    elif row.comment:
+        counts.comments.append(
+            {
+                "record_id": int(row.id),
+                "record_uuid": row.uuid,
+                "service_id": rating.service_id,
+                "center_id": rating.center_id,
+                "month": rating.month,
+                "channel": rating.channel,
+                "burst": rating.burst,
+                "score": rating.score,
+                "rated_at": rating.rated_at,
+                "utc_offset_min": rating.utc_offset_min,
+            }
+        )
 
 
 def _rating(row: _Row) -> _Rating | None:
     """The rating's contribution; None (and a warning) for one that cannot be placed in time."""
     try:
         moment = local_time(row.created_at, row.utc_offset_min)
+        rated_at = datetime.fromisoformat(row.created_at)
+        rated_at = rated_at.astimezone(UTC) if rated_at.tzinfo else rated_at.replace(tzinfo=UTC)
         flags = json.loads(row.flags)
     except (ValueError, TypeError, OverflowError):
         log.warning("record %s is not counted: its time cannot be read", row.uuid)
@@ -247,6 +282,8 @@ def _rating(row: _Row) -> _Rating | None:
         month=month_of(moment),
         weekday=moment.weekday(),
         hour=moment.hour,
+        rated_at=rated_at,
+        utc_offset_min=int(row.utc_offset_min),
     )
 
 
@@ -271,15 +308,15 @@ def _batched(items: Sequence[str]) -> Iterable[Sequence[str]]:
 
 
 def _records_pointing_at(conn: Connection, rating_uuids: list[str]) -> list[_Row]:
-    """The reasons records of these ratings (through the ``rating_uuid`` index; the kind is
-    checked here so that no other index can look more attractive to the planner)."""
+    """The reasons and comment records of these ratings (through the ``rating_uuid`` index; the
+    kind is checked here so that no other index can look more attractive to the planner)."""
     found: list[_Row] = []
     for part in _batched(rating_uuids):
         query = select(
-            records.c.id, records.c.kind, records.c.rating_uuid, records.c.device_id,
-            records.c.reasons,
+            records.c.id, records.c.uuid, records.c.kind, records.c.rating_uuid,
+            records.c.device_id, records.c.reasons, records.c.comment,
         ).where(records.c.rating_uuid.in_(part))  # fmt: skip
-        found.extend(row for row in conn.execute(query) if row.kind == Kind.REASONS)
+        found.extend(row for row in conn.execute(query) if row.kind in PAIRED)
     return found
 
 

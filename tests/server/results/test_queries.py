@@ -135,6 +135,7 @@ def test_comment_filters_and_paging(filled: Site) -> None:
         batch += [rating, device.comment(rating, f"day {day}")]
     orphan = device.rating(3)
     filled.send(device, *batch, device.comment(orphan, "my rating never arrived"))
+    rollups.refresh(filled.engine)
     with filled.engine.connect() as conn:
         first = comments(conn, months=["2026-01"], limit=3)
         second = comments(conn, months=["2026-01"], limit=3, offset=3)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, select, text
 
 from common.catalog import demo_catalog_bytes
@@ -29,8 +30,10 @@ from common.records import GENESIS_HASH
 from server.batches import receive_records
 from server.catalogs import store_catalog
 from server.db import (
+    alembic_config,
     kiosks,
     records,
+    rollup_comments,
     rollup_hours,
     rollup_ratings,
     rollup_reasons,
@@ -177,6 +180,11 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
 # -- the brute-force recount -----------------------------------------------------------------
 
 
+COMMENT_KEY = (
+    "record_uuid", "service_id", "center_id", "month", "channel", "burst", "score", "rated_at",
+)  # fmt: skip
+
+
 def table_counts(engine: Engine) -> dict[str, Counter[tuple[Any, ...]]]:
     """What the roll-up tables hold (rows with a count)."""
     out = {}
@@ -191,6 +199,10 @@ def table_counts(engine: Engine) -> dict[str, Counter[tuple[Any, ...]]]:
                 if row["count"]:
                     found[tuple(row[name] for name in key)] = int(row["count"])
             out[name] = found
+        comments: Counter[tuple[Any, ...]] = Counter()
+        for row in conn.execute(select(rollup_comments)).mappings():
+            comments[tuple(row[name] for name in COMMENT_KEY)] += 1
+        out["comments"] = comments
     return out
 
 
@@ -200,7 +212,12 @@ def recount(engine: Engine, low_max: dict[str, int] | None = None) -> dict[str, 
     with engine.connect() as conn:
         rows = conn.execute(select(records).order_by(records.c.id)).mappings().all()
     ratings = {row["uuid"]: row for row in rows if row["kind"] == "rating"}
-    out: dict[str, Counter[Any]] = {"ratings": Counter(), "reasons": Counter(), "hours": Counter()}
+    out: dict[str, Counter[Any]] = {
+        "ratings": Counter(),
+        "reasons": Counter(),
+        "hours": Counter(),
+        "comments": Counter(),
+    }
 
     def place(row: Any) -> tuple[str, int, int, int]:
         moment = local_time(row["created_at"], row["utc_offset_min"])
@@ -214,9 +231,15 @@ def recount(engine: Engine, low_max: dict[str, int] | None = None) -> dict[str, 
         out["hours"][(month, row["channel"], burst, weekday, hour, row["score"])] += 1
     for row in rows:
         rating = ratings.get(row["rating_uuid"])
-        if row["kind"] != "reasons" or rating is None or rating["device_id"] != row["device_id"]:
+        if rating is None or rating["device_id"] != row["device_id"]:
             continue
         month, _weekday, _hour, burst = place(rating)
+        if row["kind"] == "comment" and row["comment"]:
+            rated_at = datetime.fromisoformat(rating["created_at"]).astimezone(UTC)
+            key = (rating["service_id"], rating["center_id"], month, rating["channel"], burst)
+            out["comments"][(row["uuid"], *key, rating["score"], rated_at)] += 1
+        if row["kind"] != "reasons":
+            continue
         limit = bands.get(rating["catalog_version"], rollups.DEFAULT_LOW_MAX)
         band = "low" if rating["score"] <= limit else "high"
         for reason in json.loads(row["reasons"]):
@@ -234,7 +257,7 @@ def assert_counted(site: Site) -> None:
 
 def test_nothing_stored_nothing_counted(site: Site) -> None:
     assert site.refresh() == 0
-    assert table_counts(site.engine) == {"ratings": {}, "reasons": {}, "hours": {}}
+    assert table_counts(site.engine) == {"ratings": {}, "reasons": {}, "hours": {}, "comments": {}}
     with site.engine.connect() as conn:
         assert rollups.watermark(conn) == 0
 
@@ -379,6 +402,7 @@ def test_pairs_split_across_chunks_in_either_order_count_once(site: Site, chunk_
     site.send(
         device,
         device.reasons(first, "long-wait"),
+        device.comment(first, "too slow"),
         first,
         second,
         device.comment(second, "thanks"),
@@ -386,6 +410,7 @@ def test_pairs_split_across_chunks_in_either_order_count_once(site: Site, chunk_
     )
     site.refresh(chunk_size=chunk_size)
     assert sum(table_counts(site.engine)["reasons"].values()) == 2
+    assert len(table_counts(site.engine)["comments"]) == 2
     assert_counted(site)
 
 
@@ -396,6 +421,38 @@ def test_reasons_naming_another_devices_rating_are_not_counted(site: Site) -> No
     site.send(other, other.reasons(rating, "long-wait"))
     site.refresh()
     assert table_counts(site.engine)["reasons"] == Counter()
+    assert_counted(site)
+
+
+def test_comments_are_rolled_up_with_their_own_devices_rating_only(site: Site) -> None:
+    one, other = site.device(), site.device()
+    rating = one.rating(2, created_at="2026-01-31T21:30:00.000000Z", offset=240)
+    site.send(other, other.comment(rating, "not my rating"))
+    site.send(one, one.comment(rating, "arrived first"), rating, one.comment(rating, ""))
+    site.refresh()
+    counted = table_counts(site.engine)["comments"]
+    rated_at = datetime(2026, 1, 31, 21, 30, tzinfo=UTC)
+    assert [key[1:] for key in counted] == [(SERVICE, CENTER, "2026-02", "kiosk", 0, 2, rated_at)]
+    assert_counted(site)
+
+
+def test_upgrading_a_counted_database_fills_the_comments_as_a_refresh_would(site: Site) -> None:
+    one, two = site.device(), site.device(OTHER_CENTER)
+    early, late = one.rating(1), two.rating(4, created_at="2026-05-31T22:00:00Z", offset=240)
+    site.send(one, one.comment(early, "before its rating"), early, one.comment(early, ""))
+    site.send(two, late, two.comment(late, "after its rating"), two.rating(5))
+    site.refresh()
+    counted = table_counts(site.engine)["comments"]
+    waiting = one.rating(2)
+    site.send(one, waiting, one.comment(waiting, "not yet counted"))
+    with site.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+    with site.engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    assert table_counts(site.engine)["comments"] == counted
+    assert len(counted) == 2
+    site.refresh()
+    assert len(table_counts(site.engine)["comments"]) == 3
     assert_counted(site)
 
 
