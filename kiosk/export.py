@@ -38,6 +38,9 @@ from kiosk.storage import Store, utc_now
 class ExportResult:
     path: Path
     count: int
+    """Records in the file."""
+    ratings: int = 0
+    """Ratings they belong to (a rating's reasons and comment are records of their own)."""
 
 
 def build_export(
@@ -76,6 +79,8 @@ def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
     Signed with the device key of the data directory holding the store's database (made
     there if the kiosk has none yet).
     """
+    if store.is_demo():
+        raise ExportError("the demo kiosk's ratings are made up; they are never exported")
     try:
         key = device_key(store.path.parent)
     except (CredentialsError, OSError) as exc:
@@ -100,4 +105,5 @@ def write_export(store: Store, folder: Path, center_id: str) -> ExportResult:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ExportError(f"could not write to {folder}: {exc.strerror or exc}") from exc
-    return ExportResult(path, len(document["records"]))
+    records = document["records"]
+    return ExportResult(path, len(records), len({r["rating_uuid"] for r in records}))

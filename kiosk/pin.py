@@ -97,6 +97,14 @@ class PinGuard:
         self.store.set_meta(self.HASH_KEY, hash_pin(pin))
         self._reset()
 
+    def set_hash(self, hashed: str) -> None:
+        """Keep a new PIN's hash made elsewhere: :func:`hash_pin` is slow on purpose, so the UI
+        checks the PIN with :func:`validate_new_pin` and hashes it off the GUI thread."""
+        if not hashed.startswith("scrypt$"):
+            raise ValueError("not a PIN hash")
+        self.store.set_meta(self.HASH_KEY, hashed)
+        self._reset()
+
     def locked_for(self) -> float:
         until = float(self.store.get_meta(self.LOCKED_UNTIL_KEY, "0") or 0)
         return max(0.0, until - self.clock())

@@ -76,6 +76,9 @@ MIGRATIONS: dict[int, str] = {
     """,
 }
 
+META_DEMO = "demo"
+"""Meta key set on a demo kiosk's database (``kiosk --demo``)."""
+
 RECORD_COLUMNS = ", ".join(FIELDS)
 """The records table holds one column per record field, under the field's name."""
 
@@ -233,6 +236,14 @@ class Store:
             )
             return conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
 
+    def mark_demo(self) -> None:
+        """Mark this database as the demo kiosk's: its ratings are never uploaded or exported,
+        so trying the kiosk out can never add made-up ratings to a municipality's results."""
+        self.set_meta(META_DEMO, "1")
+
+    def is_demo(self) -> bool:
+        return self.get_meta(META_DEMO) == "1"
+
     def audit(self, action: str, detail: str = "") -> None:
         with self.transaction() as conn:
             conn.execute(
@@ -317,6 +328,12 @@ class Store:
 
     def pending_count(self) -> int:
         query = "SELECT count(*) FROM records WHERE sync_state = ?"
+        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
+
+    def pending_ratings(self) -> int:
+        """How many ratings still have something to send (the rating itself, or the reasons
+        or comment given with it): what staff mean by "waiting", unlike the record count."""
+        query = "SELECT count(DISTINCT rating_uuid) FROM records WHERE sync_state = ?"
         return self._query(query, (SyncState.PENDING,)).fetchone()[0]
 
     def oldest_pending_at(self) -> str | None:

@@ -22,7 +22,7 @@ from common import __version__
 from kiosk.keys import CredentialsError
 from kiosk.storage import StorageError
 from sync.client import AuthError, PermanentError, SyncError, TransientError
-from sync.job import NotEnrolled, SyncJob, enroll, read_status
+from sync.job import DEMO_MESSAGE, DemoData, NotEnrolled, SyncJob, enroll, read_status
 from sync.lock import SyncBusy
 
 EXIT_OK = 0
@@ -43,7 +43,8 @@ exit codes:
   {EXIT_AUTH}  the server refuses this kiosk (revoked or unknown): enroll it again
   {EXIT_TEMPORARY}  temporary problem (network, server busy or down): ratings are kept; retry
   {EXIT_REFUSED}  the server refused the request itself
-  {EXIT_LOCAL}  local problem: database or key files unreadable, disk full
+  {EXIT_LOCAL}  local problem: database or key files unreadable, disk full, or the data of
+     the demo kiosk (kiosk --demo), which is never synced
 
 No rating is ever deleted because of a failed sync; pending ratings stay on the tablet.
 """
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, NotEnrolled):
         return EXIT_NOT_ENROLLED
+    if isinstance(exc, DemoData):
+        return EXIT_LOCAL
     if isinstance(exc, AuthError):
         return EXIT_AUTH
     if isinstance(exc, TransientError):
@@ -146,7 +149,7 @@ def cmd_once(data_dir: Path) -> int:
         f"{report.rejected} refused and set aside, in {report.batches} batches."
     )
     status = read_status(data_dir)
-    print(f"Waiting to be sent: {status.pending_count}")
+    print(f"Waiting to be sent: {status.pending_ratings} ratings ({status.pending_count} records)")
     return EXIT_OK
 
 
@@ -160,6 +163,9 @@ def cmd_forever(data_dir: Path) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     job = SyncJob(data_dir)
     ended = job.run_forever(stop)
+    if ended == "demo":
+        _say(DEMO_MESSAGE)
+        return EXIT_LOCAL
     if ended == "auth":
         _say(read_status(data_dir).last_error or "the server refuses this kiosk")
         return EXIT_AUTH

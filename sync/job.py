@@ -81,17 +81,34 @@ class NotEnrolled(SyncError):
     """There is no enrollment in the data directory yet."""
 
 
+class DemoData(SyncError):
+    """The data directory is the demo kiosk's (``kiosk --demo``): its made-up ratings never go
+    to a server, so it is neither enrolled nor synced."""
+
+
+DEMO_MESSAGE = "This is the demo kiosk's data; its ratings are never sent to a server."
+
+
+def refuse_demo(store: Store) -> None:
+    """Raise :class:`DemoData` when ``store`` is the demo kiosk's database."""
+    if store.is_demo():
+        raise DemoData(DEMO_MESSAGE, code="demo")
+
+
 @dataclass(frozen=True)
 class SyncStatus:
     """What staff and the admin panel see about sync; persisted in the store's meta table.
 
     ``state`` is one of: ``never`` (no sync tried yet), ``syncing``, ``ok``, ``retrying``
     (temporary problem, will try again by itself), ``stopped`` (the server refused this kiosk:
-    enroll again), ``not_enrolled``, ``error`` (a problem that needs a person).
+    enroll again), ``not_enrolled``, ``demo`` (the demo kiosk: never synced), ``error`` (a
+    problem that needs a person). ``pending_count`` counts records, ``pending_ratings`` the
+    ratings they belong to (a rating, its reasons and its comment are three records).
     """
 
     state: str = "never"
     pending_count: int = 0
+    pending_ratings: int = 0
     oldest_pending_at: str | None = None
     quarantined_count: int = 0
     last_attempt_at: str | None = None
@@ -131,12 +148,15 @@ class SyncStatus:
             "retrying": "Could not sync; will try again by itself.",
             "stopped": "Sync stopped: the server refused this kiosk. Enroll it again.",
             "not_enrolled": "This kiosk is not enrolled with a server yet.",
+            "demo": DEMO_MESSAGE,
             "error": "Sync needs attention.",
         }
         lines = [words.get(self.state, self.state)]
         if self.kiosk_name or self.server_url:
             lines.append(f"Kiosk: {self.kiosk_name or '?'} at {self.server_url or '?'}")
-        lines.append(f"Waiting to be sent: {self.pending_count}")
+        lines.append(
+            f"Waiting to be sent: {self.pending_ratings} ratings ({self.pending_count} records)"
+        )
         if self.oldest_pending_at:
             lines.append(f"Oldest waiting since: {self.oldest_pending_at}")
         lines.append(f"Set aside (refused by the server): {self.quarantined_count}")
@@ -180,6 +200,8 @@ def read_status(data_dir: Path | str) -> SyncStatus:
         return SyncStatus(state="never" if enrolled else "not_enrolled")
     with Store(files.db_path) as store:
         status = _with_counts(store, SyncStatus.from_json(store.get_meta(META_STATUS)))
+        if store.is_demo():
+            return replace(status, state="demo")
     return status if enrolled else replace(status, state="not_enrolled")
 
 
@@ -187,6 +209,7 @@ def _with_counts(store: Store, status: SyncStatus) -> SyncStatus:
     return replace(
         status,
         pending_count=store.pending_count(),
+        pending_ratings=store.pending_ratings(),
         oldest_pending_at=store.oldest_pending_at(),
         quarantined_count=len(store.quarantined()),
     )
@@ -347,6 +370,8 @@ class SyncJob:
         self._client_key: tuple[str, str, str | None] | None = None
         self._encoded: dict[str, bytes] = {}
         """Encodings of the batch being built, so each record is serialised once."""
+        self._ended = "auth"
+        """Why :meth:`run_forever` stopped for good."""
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -471,6 +496,9 @@ class SyncJob:
             return report
 
     def _enrollment(self, store: Store) -> Enrollment:
+        if store.is_demo():
+            self._update_status(store, state="demo", last_error=None, last_error_code=None)
+            refuse_demo(store)
         try:
             enrollment = self.files.enrollment()
         except CredentialsError as exc:
@@ -808,13 +836,14 @@ class SyncJob:
 
         After a success it waits ``interval_s``; after a temporary failure, the backoff delay
         (or the server's Retry-After). ``wake`` cuts a wait short (the "sync now" button).
-        Returns ``"stopped"`` or ``"auth"`` (the kiosk must be enrolled again).
+        Returns ``"stopped"``, ``"auth"`` (the kiosk must be enrolled again) or ``"demo"`` (the
+        demo kiosk's data, which is never synced).
         """
         try:
             while not stop.is_set():
                 delay = self._one_round()
                 if delay is None:
-                    return "auth"
+                    return self._ended
                 if stop.is_set():
                     break
                 self._note_next_attempt(delay)
@@ -832,6 +861,11 @@ class SyncJob:
             return self.interval_s
         except AuthError as exc:
             log.error("sync stopped: %s", exc)
+            self._ended = "auth"
+            return None
+        except DemoData:
+            log.info("demo data: nothing is ever synced")
+            self._ended = "demo"
             return None
         except NotEnrolled:
             return self.interval_s
@@ -965,6 +999,7 @@ def enroll(
     if bundle and not Path(bundle).is_file():
         raise PermanentError(f"The CA bundle {bundle} does not exist.", code="ca_bundle")
     with DirLock(files.data_dir), Store(files.db_path) as store:
+        refuse_demo(store)  # before the server is asked: the code stays unused
         device_id = store.device_id
         key = files.key_for_enrollment()
         client = SyncClient(server_url, ca_bundle=bundle, **(client_options or {}))

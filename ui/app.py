@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -37,12 +37,37 @@ log = logging.getLogger("ui.app")
 
 TICK_MS = 250
 STAFF_IDLE_S = 120
+WINDOWED_SIZE = QSize(1280, 800)
+"""What ``--windowed`` asks for, when the screen has room for it."""
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
     QEvent.Type.TouchUpdate,
     QEvent.Type.KeyPress,
 )
+
+
+class PageStack(QStackedWidget):
+    """A stack whose size hints are its current page's, not the largest of all its pages.
+
+    ``QStackedWidget`` asks for the largest minimum of every page it holds, so one page that
+    needs much room (a staff page, or a citizen screen in a layout it will not show) would make
+    the window taller than the screen even while another page is shown.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        return page.minimumSizeHint().expandedTo(page.minimumSize())
 
 
 class KioskWindow(QMainWindow):
@@ -64,8 +89,10 @@ class KioskWindow(QMainWindow):
         self._language = ""
         self._look: tuple[object, ...] = ()
         self._staff_activity = 0.0
+        self._step: Step | None = None
+        self.metrics = Metrics(target=56, body=22)
         self.tasks = Tasks(self)
-        self.pages = QStackedWidget()
+        self.pages = PageStack()
         central = QWidget()
         self.citizen_page = central
         self.pages.addWidget(central)
@@ -73,7 +100,7 @@ class KioskWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = Header(flow)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(self.pages)
@@ -131,9 +158,10 @@ class KioskWindow(QMainWindow):
         self.setStyleSheet(style_sheet(theme, metrics))
         self.header.municipality = theme.municipality
         self.header.back.setIcon(icon("mdi6.arrow-left", theme.on_primary))
-        self.header.back.setIconSize(QSize(metrics.body, metrics.body))
+        self.header.apply_metrics(metrics)
+        self.overlay.apply_metrics(metrics)
         for screen_widget in self.screens.values():
-            screen_widget.apply_theme(theme, metrics.target)
+            screen_widget.apply_theme(theme, metrics)
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -147,6 +175,10 @@ class KioskWindow(QMainWindow):
             for screen in self.screens.values():
                 screen.retranslate()
         self._apply_look()
+        if flow.step is Step.WELCOME and self._step is not Step.WELCOME:
+            for each in self.screens.values():  # the next citizen starts at the top
+                each.reset()
+        self._step = flow.step
         screen = self.screens[flow.step]
         screen.show_state(flow)
         if self.stack.currentWidget() is not screen:
@@ -253,17 +285,46 @@ class KioskWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def windowed_geometry(available: QRect, wanted: QSize = WINDOWED_SIZE) -> QRect:
+    """A window of ``wanted`` size, shrunk to fit ``available`` and centred on it."""
+    size = wanted.boundedTo(available.size())
+    rect = QRect(available.topLeft(), size)
+    rect.moveCenter(available.center())
+    return rect
+
+
 def show_kiosk(window: KioskWindow, windowed: bool) -> None:
+    """Show the kiosk fullscreen (or in a window that fits the screen, frame included, for
+    development); the window can never be made larger than the screen it is on."""
+    screen = window.screen()
     if windowed:
-        window.resize(1280, 800)
+        if screen is None:
+            window.resize(WINDOWED_SIZE)
+            window.show()
+            return
+        available = screen.availableGeometry()
+        window.setMaximumSize(available.size())
+        window.setGeometry(windowed_geometry(available))
         window.show()
+        # The frame is known once the window is shown; the whole window must fit.
+        frame, inner = window.frameGeometry(), window.geometry()
+        room = available.marginsRemoved(
+            QMargins(
+                inner.left() - frame.left(),
+                inner.top() - frame.top(),
+                frame.right() - inner.right(),
+                frame.bottom() - inner.bottom(),
+            )
+        )
+        window.setMaximumSize(room.size())
+        window.setGeometry(windowed_geometry(room))
         return
     window.setWindowFlags(
         window.windowFlags()
         | Qt.WindowType.FramelessWindowHint
         | Qt.WindowType.WindowStaysOnTopHint
     )
-    screen = window.screen()
     if screen is not None:
+        window.setMaximumSize(screen.geometry().size())
         window.setGeometry(screen.geometry())  # without a window manager, fullscreen alone won't
     window.showFullScreen()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from common.catalog import Text
 from kiosk.flow import Flow, Step
 from ui.i18n import _
+from ui.metrics import Metrics
 
 LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}
 """Each language is named in itself, so a citizen finds their own."""
@@ -33,7 +34,8 @@ class Header(QWidget):
         """The theme's municipality name, when it has one."""
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        layout = QHBoxLayout(self)
+        self._layout = QHBoxLayout(self)
+        layout = self._layout
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(10)
         self.back = _header_button()
@@ -55,6 +57,12 @@ class Header(QWidget):
             self.languages[code] = button
             layout.addWidget(button)
         self.retranslate()
+
+    def apply_metrics(self, metrics: Metrics) -> None:
+        edge = max(6, metrics.gap // 2 + 2)
+        self._layout.setContentsMargins(metrics.gap, edge, metrics.gap, edge)
+        self._layout.setSpacing(metrics.gap)
+        self.back.setIconSize(QSize(metrics.small, metrics.small))
 
     def _fit_title(self) -> None:
         """Show the municipality only where its longest word fits; Welcome always shows it."""

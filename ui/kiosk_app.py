@@ -12,18 +12,20 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
 from common.catalog import Catalog, CatalogError, load_catalog
 from common.theme import Theme, ThemeError, load_theme
-from kiosk.flow import Flow, FlowConfig
+from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings, SettingsError, save_settings
 from kiosk.storage import Store, utc_now
 from kiosk.writer import RecordWriter
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
+from ui.screens.welcome import WelcomeScreen
+from ui.staff.hold_hint import HoldHint
 from ui.staff.services import StaffServices, removable_media
 from ui.staff.wizard import Enroller, SetupWizard, default_enroller
 from ui.theme import DEMO_THEME
@@ -35,6 +37,7 @@ log = logging.getLogger("ui.kiosk_app")
 
 DB_FILE = "kiosk.db"
 CATALOG_FILE = "catalog.json"
+THEMES = ("demo", "seaside")
 
 
 def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
@@ -52,6 +55,12 @@ def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
         burst_count=settings.burst_count,
         burst_window_s=settings.burst_window_s,
     )
+
+
+def keyboard_key_size(window_size: QSize) -> int:
+    """Keys for typing a server address: about a twelfth of the screen's short side, so 10
+    keys fit a row of a 600 px wide portrait screen, and no larger than a thumb needs."""
+    return max(48, min(72, min(window_size.width(), window_size.height()) // 12))
 
 
 def theme_or_demo(name: str) -> Theme:
@@ -77,7 +86,10 @@ class KioskApp(QObject):
         enroller: Enroller = default_enroller,
         export_folders: Callable[[], list[Path]] = removable_media,
         sync_options: dict[str, object] | None = None,
+        demo: bool = False,
     ) -> None:
+        """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
+        ratings are never synced or exported."""
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
@@ -89,6 +101,9 @@ class KioskApp(QObject):
         db_path = self.data_dir / DB_FILE
         self.writer = RecordWriter(db_path, clock=wall_clock)
         self.store = Store(db_path, clock=wall_clock)
+        if demo and not self.store.is_demo():
+            self.store.mark_demo()
+        self.demo = self.store.is_demo()
         self.flow = Flow(
             catalog, flow_config(self.settings, catalog), QtSaver(self.writer), clock=clock
         )
@@ -103,10 +118,19 @@ class KioskApp(QObject):
             sync_status=self.sync_status,
             export_folders=export_folders,
             exit_app=self.exit,
+            themes=THEMES,
+            theme_looks={name: theme_or_demo(name) for name in THEMES},
+            demo=self.demo,
         )
         self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
         self.window.setup_requested.connect(partial(self.show_wizard, True))
+        welcome = self.window.screens[Step.WELCOME]
+        assert isinstance(welcome, WelcomeScreen)
+        self.hold_hint = HoldHint(
+            welcome, welcome.logo, self.flow.clock, lambda: self.window.theme().primary
+        )
         self.wizard: SetupWizard | None = None
+        self._size_before_wizard: QSize | None = None
         self.sync: BackgroundSync | None = None
         self.status_arrived.connect(self._status)
         self.start_sync()
@@ -151,11 +175,26 @@ class KioskApp(QObject):
 
     def show_wizard(self, can_cancel: bool = False) -> None:
         self._drop_wizard()
-        self.wizard = SetupWizard(self.staff, self.window.tasks, self.enroller, can_cancel)
+        if self.window.isVisible():
+            self._size_before_wizard = self.window.size()
+        self.wizard = SetupWizard(
+            self.staff,
+            self.window.tasks,
+            self.enroller,
+            can_cancel,
+            key_size=keyboard_key_size(self._room()),
+        )
         self.wizard.finished.connect(self._setup_finished)
         self.wizard.cancelled.connect(self._setup_cancelled)
         self.window.sticky_page = self.wizard if self.first_run else None
         self.window.show_staff_page(self.wizard)
+
+    def _room(self) -> QSize:
+        """The window's size, or before it is shown (the first-run wizard), its screen's."""
+        screen = self.window.screen()
+        if self.window.isVisible() or screen is None:
+            return self.window.size()
+        return screen.availableGeometry().size()
 
     def _setup_finished(self, settings: Settings) -> None:
         self.apply_settings(settings, "setup completed")
@@ -173,6 +212,22 @@ class KioskApp(QObject):
             self.window.pages.removeWidget(self.wizard)
             self.wizard.deleteLater()
             self.wizard = None
+            self.fit_window()
+
+    def fit_window(self) -> None:
+        """Give the window back the size it had before the wizard, should anything have grown
+        it: a window never shrinks by itself, and one taller than the screen hides the
+        citizens' buttons below its edge."""
+        before, self._size_before_wizard = self._size_before_wizard, None
+        screen = self.window.screen()
+        if self.fullscreen and screen is not None:
+            if self.window.geometry() != screen.geometry():
+                self.window.setGeometry(screen.geometry())
+            return
+        size = self.window.size()
+        if before is not None and size != size.boundedTo(before):
+            log.warning("the window grew to %dx%d; back to its size", size.width(), size.height())
+            self.window.resize(size.boundedTo(before))
 
     # -- sync -----------------------------------------------------------------------------
 
@@ -182,7 +237,7 @@ class KioskApp(QObject):
         return KioskFiles(self.data_dir).enrollment() is not None
 
     def start_sync(self) -> None:
-        if self.sync is not None or not self.enrolled():
+        if self.sync is not None or self.demo or not self.enrolled():
             return
         from sync.job import BackgroundSync
 

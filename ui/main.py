@@ -17,6 +17,9 @@ from kiosk.storage import StorageError
 log = logging.getLogger("ui.main")
 
 CATALOG_FILE = "catalog.json"
+DEMO_FOLDER = "demo"
+"""``kiosk --demo`` keeps its data in this folder inside the data folder, apart from a real
+kiosk's ratings, and marks its database so that nothing in it is ever synced or exported."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -24,7 +27,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="kiosk", description="Ukukavshiri citizens feedback kiosk."
     )
     parser.add_argument(
-        "--demo", action="store_true", help="use the embedded demo catalog; nothing to configure"
+        "--demo",
+        action="store_true",
+        help=(
+            f"use the embedded demo catalog; nothing to configure; ratings are kept apart in "
+            f"DATA_DIR/{DEMO_FOLDER} and never synced or exported"
+        ),
     )
     parser.add_argument(
         "--windowed",
@@ -45,6 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def data_folder(args: argparse.Namespace) -> Path:
+    """Where this run keeps its files: the demo kiosk's own folder with ``--demo``."""
+    folder: Path = args.data_dir
+    return folder / DEMO_FOLDER if args.demo else folder
+
+
 def choose_catalog(args: argparse.Namespace) -> Catalog:
     if args.catalog:
         return load_catalog(args.catalog)
@@ -58,6 +72,7 @@ def choose_catalog(args: argparse.Namespace) -> Catalog:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.data_dir = data_folder(args)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         level=logging.INFO,
@@ -92,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     font.setFamilies(FAMILIES)
     app.setFont(font)
     try:
-        kiosk = KioskApp(args.data_dir, catalog, settings)
+        kiosk = KioskApp(args.data_dir, catalog, settings, demo=args.demo)
     except StorageError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 3

@@ -45,6 +45,7 @@ def style_sheet(theme: Theme, m: Metrics) -> str:
     QLabel#categoryTitle {{ font-size: {m.body}px; font-weight: bold; color: {t.muted_text};
         padding-top: {m.body // 2}px; }}
     QLabel#counter {{ font-size: {m.small}px; color: {t.muted_text}; }}
+    QAbstractButton#smileyButton {{ font-size: {m.face_label}px; }}
     QPushButton {{
         min-height: {m.target}px; min-width: {m.target}px; border-radius: {t.radius}px;
         padding: 4px {m.body // 2}px; font-size: {m.body}px;
@@ -57,9 +58,9 @@ def style_sheet(theme: Theme, m: Metrics) -> str:
     QPushButton#headerButton {{ background: transparent; color: {t.on_primary};
         border: 2px solid {t.on_primary}; font-size: {m.small}px; }}
     QPushButton#headerButton:checked {{ background: {t.on_primary}; color: {t.primary}; }}
-    QPushButton#tile {{ text-align: left; padding: {m.body // 2}px {m.body}px;
+    QPushButton#tile {{ text-align: left; padding: 0px;
         min-height: {round(m.button * 1.2)}px; border: 2px solid {t.border}; }}
-    QPushButton#chip {{ min-height: {m.button}px; text-align: left; padding: 4px {m.body}px; }}
+    QPushButton#chip {{ min-height: {m.button}px; text-align: left; padding: 0px; }}
     QPushButton#chip:checked {{ background: {t.primary}; color: {t.on_primary};
         border: 2px solid {t.primary}; font-weight: bold; }}
     QPushButton#primary QLabel {{ color: {t.on_primary}; font-weight: bold; }}
@@ -81,4 +82,19 @@ def style_sheet(theme: Theme, m: Metrics) -> str:
     QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
     QScrollBar::handle:vertical {{ background: {t.border}; border-radius: {m.target // 6}px;
         min-height: {m.target}px; }}
+    /* Staff screens (ui/staff) and disabled buttons everywhere: a disabled button is flat,
+       dashed and muted, so nobody taps it expecting something; an error message stands out
+       by a bar, its colours and weight, not by colour alone. */
+    QPushButton:disabled, QPushButton#primary:disabled, QPushButton#secondary:disabled {{
+        background: {t.background}; color: {t.muted_text}; border: 2px dashed {t.muted_text};
+        font-weight: normal; }}
+    QPushButton QLabel:disabled, QPushButton#primary QLabel:disabled {{
+        color: {t.muted_text}; font-weight: normal; }}
+    QLabel[error="true"], QLabel#subtitle[error="true"] {{ color: #8C1D18;
+        background: #FDECEA; border-left: 6px solid #B3261E; padding: 6px 10px;
+        font-weight: bold; }}
+    QLabel#fieldLabel {{ font-weight: bold; }}
+    QLabel#pinDisplay {{ font-size: {m.title}px; font-weight: bold; background: {t.surface};
+        border: 2px solid {t.primary}; border-radius: {t.radius // 2}px; padding: 4px;
+        min-height: {m.button}px; }}
     """

@@ -176,3 +176,19 @@ def test_the_documented_test_vector_is_what_the_code_signs():
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(secret.group(1)))
     unsigned = {k: v for k, v in document.items() if k not in ("public_key", "signature")}
     assert sign_export(unsigned, key) == document  # Ed25519 signatures are deterministic
+
+
+def test_the_result_counts_ratings_apart_from_records(store, tmp_path):
+    rating = store.append(draft(score=2))
+    store.append(draft(kind="comment", rating_uuid=rating.uuid, score=None, comment="ok"))
+    store.append(draft(score=4))
+    result = write_export(store, tmp_path, center_id="central-service-hall")
+    assert (result.count, result.ratings) == (3, 2)
+
+
+def test_the_demo_kiosk_is_never_exported(store, tmp_path):
+    store.append(draft(score=3))
+    store.mark_demo()
+    with pytest.raises(ExportError, match="demo"):
+        write_export(store, tmp_path, center_id="central-service-hall")
+    assert list(tmp_path.glob("ukukavshiri-*")) == []

@@ -76,3 +76,14 @@ def test_lockout_survives_a_restart(tmp_path, clock):
 def test_lockout_is_capped():
     assert [lockout_after(n) for n in range(1, 7)] == [0, 0, 30, 60, 120, 240]
     assert lockout_after(50) == 15 * 60
+
+
+def test_a_hash_made_elsewhere_is_kept_and_clears_the_lockout(guard):
+    for _attempt in range(3):
+        guard.check("000000")
+    assert guard.locked_for() > 0
+    guard.set_hash(hash_pin("135792"))
+    assert guard.locked_for() == 0
+    assert guard.check("135792").ok
+    with pytest.raises(ValueError, match="not a PIN hash"):
+        guard.set_hash("135792")  # a PIN is never stored as it is

@@ -216,3 +216,22 @@ def test_settling_an_answer_is_all_or_nothing(store):
     assert store.pending_count() == 0
     assert [why for _, why in store.quarantined()] == ["conflict"]
     assert store.get_meta("sync.inflight") == ""
+
+
+def test_waiting_ratings_count_a_rating_and_its_answers_once(store):
+    first = store.append(draft(score=2))
+    store.append(draft(kind="reasons", rating_uuid=first.uuid, score=None, reasons=("x",)))
+    store.append(draft(kind="comment", rating_uuid=first.uuid, score=None, comment="ok"))
+    second = store.append(draft(score=5))
+    assert (store.pending_count(), store.pending_ratings()) == (4, 2)
+    store.mark_synced([first.uuid, second.uuid])  # the ratings went, their answers wait
+    assert (store.pending_count(), store.pending_ratings()) == (2, 1)
+
+
+def test_a_demo_database_stays_marked(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path, clock=clock.utc) as first:
+        assert not first.is_demo()
+        first.mark_demo()
+    with Store(path, clock=clock.utc) as again:
+        assert again.is_demo()

@@ -7,10 +7,13 @@ import subprocess
 
 import pytest
 
-from sync.cli import EXIT_AUTH, EXIT_TEMPORARY, EXIT_USAGE, main
+from kiosk.storage import Store
+from sync.cli import EXIT_AUTH, EXIT_LOCAL, EXIT_TEMPORARY, EXIT_USAGE, main
+from sync.keys import KioskFiles
 from tests.sync.helpers import (
     REPO_ROOT,
     dead_url,
+    draft,
     enroll_new_kiosk,
     fake_enrollment,
     subprocess_env,
@@ -42,11 +45,25 @@ def test_status_of_a_new_kiosk_says_it_is_not_enrolled(data_dir, capsys):
 
 def test_status_as_json_counts_what_waits(data_dir, capsys):
     fake_enrollment(data_dir, dead_url())
-    tap(data_dir, 4)
+    (rating,) = tap(data_dir, 1)
+    tap(data_dir, 3)
+    with Store(KioskFiles(data_dir).db_path) as store:
+        store.append(draft(score=None, kind="comment", rating_uuid=rating, comment="ok"))
     assert main(["--data-dir", str(data_dir), "--status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["pending_count"] == 4
+    assert status["pending_count"] == 5
+    assert status["pending_ratings"] == 4  # the comment belongs to a rating already counted
     assert status["state"] == "never"
+
+
+def test_the_demo_kiosk_is_never_synced(data_dir, capsys):
+    fake_enrollment(data_dir, dead_url())
+    with Store(KioskFiles(data_dir).db_path) as store:
+        store.mark_demo()
+    assert main(["--data-dir", str(data_dir), "--once"]) == EXIT_LOCAL
+    assert "demo" in capsys.readouterr().err
+    assert main(["--data-dir", str(data_dir), "--status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "demo"
 
 
 @pytest.mark.parametrize(

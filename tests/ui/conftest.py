@@ -183,10 +183,14 @@ class StaffKiosk:
     def type_pin(self, pin: str) -> None:
         for digit in pin:
             self.tap(digit)
-        self.tap("OK")
-        screen = self.window.pin_screen
-        if screen is not None:  # the comparison runs on a worker; wait for its answer
-            self.qtbot.waitUntil(lambda: not screen.busy)
+        self.tap(i18n._("Confirm"))
+        # The PIN is compared (or a new one hashed) on a worker: wait for the answer.
+        self.qtbot.waitUntil(lambda: not self.pin_busy())
+
+    def pin_busy(self) -> bool:
+        admin = self.window.admin
+        holders = (self.window.pin_screen, self.app.wizard, admin and admin.pin_page)
+        return any(getattr(holder, "busy", False) for holder in holders)
 
     def page(self) -> QWidget:
         return self.window.pages.currentWidget()

@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QApplication,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -24,9 +26,13 @@ def clipped_labels(window) -> list[str]:
     """Visible labels and buttons whose text needs more room than they were given."""
     bad = []
     for push in window.findChildren(QPushButton):
-        if push.isVisible() and push.text() and push.objectName() != "keyboardKey":
-            needed = push.fontMetrics().horizontalAdvance(push.text().replace("&&", "&"))
-            if needed > push.width() - 8:
+        if push.isVisible() and push.text():
+            # keyboard keys draw their label in a font of their own, fitted to the key, with
+            # no padding; other buttons keep a little padding beside their text
+            font = getattr(push, "label_font", None)
+            metrics = QFontMetrics(font) if font is not None else push.fontMetrics()
+            needed = metrics.horizontalAdvance(push.text().replace("&&", "&"))
+            if needed > push.width() - (2 if font is not None else 8):
                 bad.append(f"button {push.text()!r}: needs {needed}px, has {push.width()}")
     for label in window.findChildren(QLabel):
         if not label.isVisible() or not label.text():
@@ -84,6 +90,13 @@ def offscreen_controls(window: QWidget, screen: QSize) -> list[str]:
     return bad
 
 
+def settle(turns: int = 5) -> None:
+    """Let pending layout requests and resizes run, as they do before a screen is painted."""
+    for _ in range(turns):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+
+
 class Screenshots:
     """``shots("name")`` saves ``<prefix>-NN-name.png`` once no text is clipped, or fails."""
 
@@ -99,6 +112,7 @@ class Screenshots:
 
     def __call__(self, name: str) -> None:
         # Layouts settle over a few event-loop turns; text still clipped after that fails.
+        settle()
         with contextlib.suppress(QtBotTimeout):
             self.qtbot.waitUntil(lambda: not self.problems(), timeout=2000)
         path = self.folder / f"{self.prefix}-{len(self.names) + 1:02d}-{name}.png"

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QAbstractButton, QPlainTextEdit, QWidget
 
 from kiosk.flow import Step
 from kiosk.storage import Store
 from tests.ui.conftest import touch_tap
+from ui import i18n
+from ui.widgets.wrap_button import BORDER_PX, WrapButton
+
+TEXT_PADDING_PX = 12
+FACE_ROOM_PX = 8
 
 
 def test_georgian_flow_with_reasons_and_comment(make_kiosk):
@@ -288,3 +296,208 @@ def test_a_swipe_that_starts_on_a_tile_scrolls_without_choosing(make_kiosk, qtbo
     assert kiosk.flow.step is Step.CHOOSE
     kiosk.tap("სამოქალაქო ბიუჯეტი")
     kiosk.wait_for(Step.RATE)
+
+
+def test_the_next_citizen_starts_fresh(make_kiosk):
+    """What one citizen leaves behind (scrolled lists, chosen reasons, typed text, the
+    keyboard's page and Shift, the language, "Aa") is gone for the next one, whether the
+    first walked away or finished."""
+    kiosk = make_kiosk(size=(1024, 600))
+    window = kiosk.window
+    choose = window.screens[Step.CHOOSE]
+    reasons = window.screens[Step.REASONS]
+    comment = window.screens[Step.COMMENT]
+    last = kiosk.flow.services()[-1].name.get("en")
+
+    def first_citizen() -> None:
+        kiosk.tap("English")
+        kiosk.tap("Larger text and high contrast")
+        kiosk.tap("Start")
+        kiosk.wait_for(Step.CHOOSE)
+        kiosk.tap(last)  # scrolls the list down to the last service
+        assert choose.swipe_area.verticalScrollBar().value() > 0
+        kiosk.wait_for(Step.RATE)
+        kiosk.tap("Dissatisfied")
+
+    first_citizen()
+    kiosk.wait_for(Step.REASONS)
+    chips = list(reasons.chips)
+    kiosk.tap(kiosk.flow.reasons()[-1].text.get("en"))
+    assert reasons.swipe_area.verticalScrollBar().value() > 0
+    kiosk.tap("Next")
+    kiosk.wait_for(Step.COMMENT)
+    for letter in "slow":
+        kiosk.tap(letter)
+    kiosk.tap("Numbers and symbols")
+    assert comment.keyboard.layout() == "digits"
+    kiosk.idle(kiosk.flow.config.idle_timeout_s)
+    kiosk.idle(kiosk.flow.config.still_there_s)  # walked away
+    kiosk.wait_for(Step.WELCOME)
+    kiosk.idle(kiosk.flow.config.cooldown_s)
+
+    assert (kiosk.flow.language, kiosk.flow.large_text) == ("ka", False)
+    assert not window.header.large_text.isChecked()
+    assert "#000000" not in window.styleSheet()
+    kiosk.tap("დაწყება")
+    kiosk.wait_for(Step.CHOOSE)
+    assert choose.swipe_area.verticalScrollBar().value() == 0
+    first_heading = choose.category_labels[0][0]
+    assert first_heading.isVisible()
+    top = first_heading.mapTo(choose.swipe_area.viewport(), first_heading.rect().topLeft())
+    assert top.y() >= 0
+    kiosk.tap(kiosk.flow.services()[-1].name.get("ka"))
+    kiosk.wait_for(Step.RATE)
+    kiosk.tap("უკმაყოფილო")
+    kiosk.wait_for(Step.REASONS)
+    assert list(reasons.chips) == chips
+    assert reasons.swipe_area.verticalScrollBar().value() == 0
+    assert not any(chip.isChecked() for chip in reasons.chips.values())
+    kiosk.tap("შემდეგი")
+    kiosk.wait_for(Step.COMMENT)
+    assert comment.editor.toPlainText() == ""
+    assert (comment.keyboard.layout(), comment.keyboard.shift_state()) == ("ka", "off")
+    kiosk.tap(i18n._("Switch to English"))
+    kiosk.tap(i18n._("Shift"))
+    kiosk.tap("S")
+    kiosk.tap("გაგზავნა")
+    kiosk.wait_for(Step.THANKS)
+    kiosk.idle(kiosk.flow.config.thanks_s)  # finished this time
+    kiosk.wait_for(Step.WELCOME)
+    kiosk.idle(kiosk.flow.config.cooldown_s)
+
+    # Without "Aa" or another language nothing else makes the screens start over.
+    kiosk.tap("დაწყება")
+    kiosk.wait_for(Step.CHOOSE)
+    kiosk.tap(kiosk.flow.services()[-1].name.get("ka"))
+    assert choose.swipe_area.verticalScrollBar().value() > 0
+    kiosk.wait_for(Step.RATE)
+    kiosk.tap("უკმაყოფილო")
+    kiosk.wait_for(Step.REASONS)
+    kiosk.tap(kiosk.flow.reasons()[-1].text.get("ka"))
+    kiosk.tap("შემდეგი")
+    kiosk.wait_for(Step.COMMENT)
+    kiosk.tap(i18n._("Numbers and symbols"))
+    kiosk.tap("7")
+    kiosk.tap("გაგზავნა")
+    kiosk.wait_for(Step.THANKS)
+    kiosk.idle(kiosk.flow.config.thanks_s)
+    kiosk.wait_for(Step.WELCOME)
+    kiosk.idle(kiosk.flow.config.cooldown_s)
+    assert comment.editor.toPlainText() == ""
+    assert comment.keyboard.layout() == "ka"
+    kiosk.tap("დაწყება")
+    kiosk.wait_for(Step.CHOOSE)
+    assert choose.swipe_area.verticalScrollBar().value() == 0
+
+
+def _ink(image: QImage, background: QColor) -> set[tuple[int, int]]:
+    """Where ``image`` differs clearly in lightness from ``background``: the shape drawn,
+    whatever its colour."""
+    return {
+        (x, y)
+        for y in range(image.height())
+        for x in range(image.width())
+        if abs(image.pixelColor(x, y).lightness() - background.lightness()) > 60
+    }
+
+
+def test_a_chosen_reason_shows_a_check_mark_not_only_a_colour(make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.tap("English")
+    kiosk.tap("Start")
+    kiosk.wait_for(Step.CHOOSE)
+    kiosk.tap("Free canteen")
+    kiosk.wait_for(Step.RATE)
+    kiosk.tap("Dissatisfied")
+    kiosk.wait_for(Step.REASONS)
+    chip = kiosk.visible_widget("The quality of the food")
+    assert isinstance(chip, WrapButton)
+
+    def mark_shape() -> set[tuple[int, int]]:
+        mark = chip.indicator()
+        assert mark.isVisible()
+        image = chip.grab(mark.geometry().adjusted(-2, -2, 2, 2)).toImage()
+        return _ink(image, image.pixelColor(0, 0))
+
+    box = mark_shape()
+    kiosk.tap("The quality of the food")
+    assert chip.isChecked()
+    check = mark_shape()
+    assert box and check
+    # Not the same shape in another colour: an empty box became a box with a check in it.
+    assert len(box & check) / len(box | check) < 0.7
+    assert len(check) > len(box)
+    kiosk.tap("The quality of the food")
+    assert not chip.isChecked()
+    assert mark_shape() == box
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (720, 1280)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_tile_and_chip_text_keeps_clear_of_the_edges(make_kiosk, size):
+    """At least 12 px between a tile's or chip's border and its text, on every side, with
+    and without "Aa"."""
+    kiosk = make_kiosk(size=size)
+    checked = 0
+    for large in (False, True):
+        if large:
+            kiosk.idle(3)
+            kiosk.tap("დიდი ტექსტი და მაღალი კონტრასტი")
+        kiosk.tap("დაწყება")
+        kiosk.wait_for(Step.CHOOSE)
+        buttons = list(kiosk.window.current_screen().tiles.values())
+        kiosk.tap("უფასო სასადილო")
+        kiosk.wait_for(Step.RATE)
+        kiosk.tap("უკმაყოფილო")
+        kiosk.wait_for(Step.REASONS)
+        buttons += list(kiosk.window.current_screen().chips.values())
+        for button in buttons:
+            inside = button.rect().adjusted(BORDER_PX, BORDER_PX, -BORDER_PX, -BORDER_PX)
+            text = button.text_label().geometry()
+            gaps = (
+                text.left() - inside.left(),
+                text.top() - inside.top(),
+                inside.right() - text.right(),
+                inside.bottom() - text.bottom(),
+            )
+            assert min(gaps) >= TEXT_PADDING_PX, (button.text_shown(), gaps)
+            checked += 1
+        kiosk.tap("გამოტოვება")
+        kiosk.wait_for(Step.COMMENT)
+        kiosk.tap("გამოტოვება")
+        kiosk.wait_for(Step.THANKS)
+        kiosk.idle(5)
+        kiosk.wait_for(Step.WELCOME)
+    assert checked > 20
+
+
+@pytest.mark.parametrize(
+    "size", [(1280, 800), (720, 1280), (600, 1024), (1024, 600)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
+def test_faces_never_touch_their_tiles_edges(make_kiosk, size):
+    kiosk = make_kiosk(size=size)
+    arrangements = set()
+    for large in (False, True):
+        if large:
+            kiosk.tap("დიდი ტექსტი და მაღალი კონტრასტი")
+        kiosk.tap("დაწყება")
+        kiosk.wait_for(Step.CHOOSE)
+        kiosk.tap("უფასო სასადილო")
+        kiosk.wait_for(Step.RATE)
+        screen = kiosk.window.current_screen()
+        arrangements.add(screen.scale.arrangement.rows)
+        for face in screen.faces.values():
+            tile = QRectF(face.rect())
+            drawn = face.face_rect()
+            room = min(
+                drawn.left() - tile.left(),
+                drawn.top() - tile.top(),
+                tile.right() - drawn.right(),
+                tile.bottom() - drawn.bottom(),
+            )
+            assert room >= FACE_ROOM_PX, (face.label(), size, large, room)
+            assert drawn.width() >= 48
+        kiosk.tap("უკან")
+        kiosk.wait_for(Step.CHOOSE)
+        kiosk.tap("უკან")
+        kiosk.wait_for(Step.WELCOME)
+    assert arrangements

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.flow import Step
 from tests.ui.conftest import app_font_size
+from tests.ui.screenshots import settle
 from ui import i18n
-from ui.widgets.keyboard import OnScreenKeyboard
+from ui.widgets.keyboard import HOLD_MS, OnScreenKeyboard
 from ui.widgets.keyboard_layouts import GEORGIAN_LETTERS, LAYOUTS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"
@@ -470,3 +472,91 @@ def test_save_keyboard_pictures(qtbot, english: None, width: int) -> None:
         path = ARTIFACTS / f"keyboard-{layout}-{width}.png"
         assert window.grab().save(str(path))
         assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize("widget_type", [QPlainTextEdit, QLineEdit])
+def test_holding_backspace_deletes_a_word_not_a_storm_of_letters(
+    qtbot, english: None, widget_type: type
+) -> None:
+    kb = make_keyboard(qtbot, "en")
+    edit = widget_type()
+    qtbot.addWidget(edit)
+    kb.set_target(edit)
+    type_chars(qtbot, kb, "warm soup")
+    text = edit.toPlainText if isinstance(edit, QPlainTextEdit) else edit.text
+    typed: list[str] = []
+    kb.keyTyped.connect(typed.append)
+
+    backspace = key(kb, "Backspace")
+    qtbot.mousePress(backspace, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: text() != "warm soup", timeout=3000)
+    assert text() == "warm "  # the whole word, at once
+    qtbot.mouseRelease(backspace, Qt.MouseButton.LeftButton)
+    assert text() == "warm "  # letting go deletes nothing more
+    assert typed == ["\b"]
+    assert not backspace.autoRepeat()
+
+    tap(qtbot, kb, "Backspace")  # a short tap deletes one character, as always
+    assert text() == "warm"
+
+
+def test_a_tap_on_backspace_deletes_one_letter_and_never_starts_the_hold(
+    qtbot, english: None
+) -> None:
+    kb = make_keyboard(qtbot, "en")
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    kb.set_target(edit)
+    type_chars(qtbot, kb, "tea cup")
+    backspace = key(kb, "Backspace")
+    qtbot.mousePress(backspace, Qt.MouseButton.LeftButton)
+    qtbot.mouseRelease(backspace, Qt.MouseButton.LeftButton)
+    assert edit.text() == "tea cu"
+    # The hold timer is stopped on release: waiting past it changes nothing.
+    with qtbot.assertNotEmitted(kb.keyTyped, wait=HOLD_MS + 300):
+        pass
+    assert edit.text() == "tea cu"
+
+
+OLD_KEY_PX = 59
+"""Key height before: one touch target (15 mm at the test screen's 100 dpi)."""
+
+
+def _comment_keyboard(make_kiosk, size) -> OnScreenKeyboard:
+    kiosk = make_kiosk(size=size)
+    kiosk.flow.start()
+    kiosk.clock.advance(1)
+    kiosk.flow.choose("free-canteen")
+    kiosk.clock.advance(1)
+    kiosk.flow.rate(5)
+    kiosk.qtbot.waitUntil(lambda: kiosk.flow.step is Step.REASONS)
+    kiosk.clock.advance(1)
+    kiosk.flow.skip()
+    assert kiosk.flow.step is Step.COMMENT
+    settle()
+    return kiosk.window.current_screen().keyboard
+
+
+@pytest.mark.parametrize("size", [(720, 1280), (600, 1024), (1080, 1920)], ids=str)
+def test_portrait_keys_are_tall_with_large_letters(make_kiosk, size) -> None:
+    kb = _comment_keyboard(make_kiosk, size)
+    keys = kb.keys()
+    assert min(k.height() for k in keys) >= 1.3 * OLD_KEY_PX
+    letters = [k for k in keys if k.key.role == "char"]
+    assert min(k.label_font.pixelSize() for k in letters) >= 24
+    # The keys use the whole width: the keyboard runs from edge to edge of the window.
+    assert kb.width() == kb.window().width()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1024, 600)], ids=str)
+def test_landscape_keyboard_spans_the_usable_width(make_kiosk, size) -> None:
+    kb = _comment_keyboard(make_kiosk, size)
+    keys = kb.keys()
+    rects = [QRect(k.mapTo(kb, QPoint(0, 0)), k.size()) for k in keys]
+    left = min(r.left() for r in rects)
+    right = max(r.right() for r in rects)
+    assert kb.width() == kb.window().width()
+    assert right - left >= kb.width() - 4 * kb.spacing()
+    letters = [k for k in keys if k.key.role == "char"]
+    assert min(k.label_font.pixelSize() for k in letters) >= 24
+    assert min(k.height() for k in keys) >= OLD_KEY_PX

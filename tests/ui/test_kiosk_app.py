@@ -1,4 +1,5 @@
-"""The app as a whole: a catalog fetched by sync is swapped in only between citizens."""
+"""The app as a whole: a catalog fetched by sync is swapped in only between citizens; the demo
+kiosk keeps its made-up ratings to itself."""
 
 from __future__ import annotations
 
@@ -35,3 +36,48 @@ def test_an_unusable_catalog_from_sync_keeps_the_current_one(make_app, tmp_path,
     kiosk.app.status_arrived.emit(SyncStatus(state="ok", catalog_version="2026.9"))
     assert "the new catalog could not be used" in caplog.text
     assert kiosk.app.flow.catalog.version == "2026.1"
+
+
+def test_the_demo_kiosk_never_syncs_or_exports(make_app, tmp_path):
+    from sync.keys import KioskFiles
+    from tests.sync.helpers import fake_enrollment
+    from ui.i18n import _
+    from ui.staff.messages import problem_text
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    fake_enrollment(data_dir, "https://feedback.example.ge")  # as if someone enrolled it
+    kiosk = make_app(Settings(), demo=True)
+    assert kiosk.app.store.is_demo()
+    assert KioskFiles(data_dir).enrollment() is not None
+    kiosk.app.start_sync()
+    kiosk.app.sync_now()
+    assert kiosk.app.sync is None
+
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    demo = _("Demo kiosk: its ratings are made up and never leave this tablet.")
+    kiosk.qtbot.waitUntil(lambda: demo in admin.sync_text.text())
+    assert not admin.sync_button.isEnabled()
+    assert admin.export_box.count() == 0  # no "Export to …" button
+    assert admin.export_text.text() == _(
+        "The demo kiosk's ratings are made up; they are never exported."
+    )
+
+    kiosk.app.show_wizard(can_cancel=True)
+    wizard = kiosk.app.wizard
+    wizard.go("connection")
+    assert not wizard.connect_button.isEnabled()
+    assert wizard.connection_message.text() == problem_text("demo", "")
+
+
+def test_a_window_grown_by_the_wizard_gets_its_size_back(make_app):
+    from PySide6.QtCore import QSize
+
+    kiosk = make_app(Settings(), size=(1024, 600))
+    kiosk.app.show_wizard(can_cancel=True)
+    kiosk.app.wizard.setMinimumHeight(900)  # whatever might make a page too tall
+    kiosk.qtbot.waitUntil(lambda: kiosk.window.height() >= 900)
+    kiosk.app.wizard.cancelled.emit()
+    assert kiosk.window.citizens_at_screen()
+    assert kiosk.window.size() == QSize(1024, 600)

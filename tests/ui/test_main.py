@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from common.catalog import demo_catalog_bytes
+from ui.main import data_folder, parse_args
 
 
 def run_kiosk(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,11 +39,25 @@ def test_a_damaged_database_is_reported_not_replaced(tmp_path):
     data_dir = tmp_path / "d"
     data_dir.mkdir()
     (data_dir / "kiosk.db").write_bytes(b"garbage" * 1000)
-    result = run_kiosk("--demo", "--data-dir", str(data_dir))
+    result = run_kiosk("--data-dir", str(data_dir))
     assert result.returncode == 3
     assert "damaged" in result.stderr
     assert "Traceback" not in result.stderr
     assert (data_dir / "kiosk.db").read_bytes() == b"garbage" * 1000
+
+
+def test_the_demo_keeps_its_data_in_a_folder_of_its_own(tmp_path):
+    """``--demo`` opens ``DATA_DIR/demo/kiosk.db`` (here a damaged one, so the kiosk stops
+    at once) and never the real kiosk's database beside it."""
+    data_dir = tmp_path / "d"
+    (data_dir / "demo").mkdir(parents=True)
+    (data_dir / "demo" / "kiosk.db").write_bytes(b"garbage" * 1000)
+    result = run_kiosk("--demo", "--data-dir", str(data_dir))
+    assert result.returncode == 3
+    assert str(data_dir / "demo" / "kiosk.db") in result.stderr
+    assert not (data_dir / "kiosk.db").exists()
+    assert data_folder(parse_args(["--demo", "--data-dir", "/x"])) == Path("/x/demo")
+    assert data_folder(parse_args(["--data-dir", "/x"])) == Path("/x")
 
 
 def test_version_and_help():

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from kiosk.settings import load_settings
 from sync.keys import KioskFiles
@@ -66,15 +66,20 @@ def answer_after_connection(kiosk: StaffKiosk) -> None:
     kiosk.type_pin("1234")
     kiosk.type_pin("1234")
     assert "6" in wizard.pin_message.text()  # too short, said in plain words
+    assert wizard.pin_message.property("error") is True  # said as an error
     kiosk.type_pin(PIN)
-    kiosk.type_pin(PIN)
+    kiosk.type_pin(PIN)  # hashed on a worker; type_pin waits for it
     assert wizard.current_step() == "idle"
     kiosk.tap(_("Longer idle time"))
     kiosk.tap(_("Next"))
     assert wizard.current_step() == "theme"
-    kiosk.tap(_("Theme: {name}").format(name="seaside"))
+    kiosk.tap(wizard.theme_buttons["seaside"].accessibleName())
     kiosk.tap(_("Next"))
     assert wizard.current_step() == "done"
+    name = wizard._center_name(wizard.answers.center_id)
+    assert _("Service center: {center}").format(center=name) in wizard.summary.text()
+    if name != wizard.answers.center_id:  # the center by its name; by its id only if unknown
+        assert wizard.answers.center_id not in wizard.summary.text()
     kiosk.tap(_("Start the kiosk"))
 
 
@@ -165,7 +170,7 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     admin.refresh()
     kiosk.qtbot.waitUntil(lambda: admin.sync_text.text() != _("Counting…"))
     shown = admin.sync_text.text()  # the background sync may have started again
-    assert _("Waiting to be sent: {n}").format(n=0) in shown
+    assert _("Ratings waiting to be sent: {n}").format(n=0) in shown
     assert _("Last successful sync: {at}").format(at=_("never")) not in shown
 
 
@@ -231,3 +236,21 @@ def test_an_assigned_center_missing_from_the_catalog_is_shown_by_its_id(make_app
     assert centers_offered(kiosk) == {"mobile-office-7": True}
     answer_after_connection(kiosk)
     assert load_settings(tmp_path / "data").center_id == "mobile-office-7"
+
+
+def test_every_field_has_a_visible_label_and_mistakes_are_shown_as_errors(first_run):
+    kiosk = first_run()
+    kiosk.tap("English")
+    wizard = kiosk.app.wizard
+    fields = [w for w in kiosk.page().findChildren(QLineEdit) if w.isVisible()]
+    assert len(fields) == 2
+    labels = [w for w in kiosk.page().findChildren(QLabel) if w.isVisible()]
+    for field in fields:
+        (caption,) = [w for w in labels if w.buddy() is field]
+        assert caption.text() == field.accessibleName()
+        assert caption.geometry().bottom() < field.geometry().top()  # above its field
+    wizard.url.setText("https://feedback.example.ge")
+    wizard.code.setText("K7")
+    kiosk.tap(_("Connect"))
+    assert wizard.connection_message.text() == _("Type the enrollment code.")
+    assert wizard.connection_message.property("error") is True

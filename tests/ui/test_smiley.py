@@ -19,7 +19,16 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 from common.contrast import AA_NORMAL_TEXT, contrast_ratio, relative_luminance, to_rgb
 from tests.ui.conftest import app_font_size
 from ui import i18n
-from ui.widgets.smiley import INK, LABEL_MIN_PX, SCALE, SmileyButton, paint_face, scale_step
+from ui.widgets.smiley import (
+    INK,
+    LABEL_MIN_PX,
+    PADDING_MIN_PX,
+    SCALE,
+    SmileyButton,
+    paint_face,
+    scale_step,
+    tile_height,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"
 BACKGROUND = QColor("#ffffff")
@@ -332,3 +341,44 @@ def test_save_smiley_pictures(qtbot, ui_language: None) -> None:
     painter.end()
     assert strip.save(str(ARTIFACTS / "faces-40.png"))
     assert big.save(str(ARTIFACTS / "faces-300.png"))
+
+
+@pytest.mark.parametrize(
+    "size", [(64, 80), (126, 150), (240, 300), (672, 120), (552, 146), (400, 90)], ids=str
+)
+def test_the_face_never_touches_the_tile_edge(qtbot, size: tuple[int, int]) -> None:
+    button = SmileyButton(1)
+    qtbot.addWidget(button)
+    button.resize(*size)
+    tile = QRectF(button.rect())
+    face = button.face_rect()
+    room = min(
+        face.left() - tile.left(),
+        face.top() - tile.top(),
+        tile.right() - face.right(),
+        tile.bottom() - face.bottom(),
+    )
+    assert room >= PADDING_MIN_PX
+    assert face.width() > 0.4 * min(size)
+    # the words do not run into the face either
+    fit = button.label_fit()
+    if button.wide():
+        assert fit.rect.left() >= face.right()
+    else:
+        assert fit.area.top() >= face.bottom()
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["tall", "wide"])
+@pytest.mark.parametrize("face_px", [80, 120, 180])
+def test_tile_height_gives_the_face_and_words_asked_for(qtbot, wide: bool, face_px: int) -> None:
+    button = SmileyButton(2)
+    qtbot.addWidget(button)
+    font = button.font()
+    font.setPixelSize(24)
+    button.setFont(font)
+    line = QFontMetricsF(font).height()
+    height = tile_height(face_px, line, wide)
+    button.resize(height * 5 if wide else round(height * 1.2), height)
+    assert button.wide() == wide
+    assert button.face_rect().width() >= face_px - 1
+    assert button.label_fit().font.pixelSize() == 24  # the words keep their size

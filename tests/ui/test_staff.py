@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.export import read_export
 from kiosk.flow import Step
 from kiosk.settings import Settings, load_settings
 from kiosk.storage import Store
+from sync.job import META_STATUS, SyncStatus
 from tests.helpers import draft
 from tests.ui.conftest import PIN, touch_tap
 from ui.i18n import _
@@ -49,12 +53,145 @@ def test_the_panel_shows_sync_state_and_statistics(make_app):
         kiosk.rate_and_leave("homeless-shelter", score)
     kiosk.enter_admin()
     admin = kiosk.window.admin
-    waiting = _("Waiting to be sent: {n}").format(n=2)
+    waiting = _("Ratings waiting to be sent: {n}").format(n=2)
     kiosk.qtbot.waitUntil(lambda: waiting in admin.sync_text.text())
     assert not admin.sync_button.isEnabled()  # offline only: nothing to sync with
-    kiosk.qtbot.waitUntil(lambda: "3.50" in admin.stats_text.text())
+    kiosk.qtbot.waitUntil(lambda: "3,50" in admin.today_text.text())  # a Georgian decimal comma
+    assert "3,50" in admin.month_text.text()
+    assert admin.today_bars.counts == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
+    assert admin.month_bars.counts == admin.today_bars.counts
+    assert "★" not in admin.stats_text.text() + admin.today_text.text()
     assert "უსახლკარო" in admin.stats_text.text()
     assert kiosk.app.store.device_id in admin.device_text.text()
+
+
+def test_waiting_counts_ratings_not_the_records_of_their_answers(make_app):
+    kiosk = make_app(Settings())
+    with Store(kiosk.app.store.path) as store:
+        for score in (2, 4):
+            rating = store.append(draft(score=score))
+            store.append(draft(kind="reasons", rating_uuid=rating.uuid, score=None, reasons=("x",)))
+            store.append(draft(kind="comment", rating_uuid=rating.uuid, score=None, comment="ok"))
+        assert store.pending_count() == 6
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    kiosk.qtbot.waitUntil(lambda: _("Counting…") not in admin.sync_text.text())
+    assert _("Ratings waiting to be sent: {n}").format(n=2) in admin.sync_text.text()
+
+
+@pytest.fixture
+def tbilisi_time(monkeypatch):
+    """The tablet's clock set to Georgia (UTC+4, no daylight saving)."""
+    monkeypatch.setenv("TZ", "Asia/Tbilisi")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_local_and_in_the_staff_language(make_app, tbilisi_time):
+    kiosk = make_app(Settings())  # the clock says 2026-03-14 09:30 UTC
+    with Store(kiosk.app.store.path, clock=kiosk.clock.utc) as store:
+        store.append(draft(score=3))
+        status = SyncStatus(state="ok", last_success_at="2026-03-13T20:05:00.000Z")
+        store.set_meta(META_STATUS, status.to_json())
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    kiosk.qtbot.waitUntil(lambda: _("Counting…") not in admin.sync_text.text())
+    shown = admin.sync_text.text()
+    assert "14 მარტი 2026, 00:05" in shown  # 20:05 UTC is past midnight in Tbilisi
+    assert "14 მარტი 2026, 13:30" in shown
+    assert "Z" not in shown and "2026-03" not in shown
+
+    kiosk.tap(_("Back to the kiosk"))
+    kiosk.app.flow.set_language("en")
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    kiosk.qtbot.waitUntil(lambda: "Counting…" not in admin.sync_text.text())
+    assert "Oldest waiting since: 14 March 2026, 13:30" in admin.sync_text.text()
+
+
+def pixel(widget: QWidget, x: int, y: int) -> str:
+    return widget.grab().toImage().pixelColor(x, y).name().upper()
+
+
+def test_a_disabled_button_looks_disabled(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    admin = kiosk.window.admin
+    button = admin.sync_button
+    kiosk.qtbot.waitUntil(lambda: not button.isEnabled())  # offline only
+    theme = kiosk.window.theme()
+    inside = (12, button.height() // 2)  # within the border, left of the words
+    assert pixel(button, *inside) == theme.background.upper()
+    assert button._label.palette().color(QPalette.ColorRole.WindowText).name().upper() == (
+        theme.muted_text.upper()
+    )
+    button.setEnabled(True)
+    assert pixel(button, *inside) == theme.primary.upper()
+
+
+def test_a_wrong_pin_is_shown_as_an_error(make_app):
+    kiosk = make_app(Settings())
+    kiosk.hold_logo(3.1)
+    message = kiosk.window.pin_screen.message
+    assert message.property("error") is not True
+    kiosk.type_pin("000000")
+    assert message.text() == _("Wrong PIN. Try again.")
+    assert message.property("error") is True
+    assert pixel(message, 2, message.height() // 2) == "#B3261E"  # the error bar
+
+
+def test_pin_pad_keys_stand_in_even_columns_and_speak_georgian(make_app):
+    kiosk = make_app(Settings())
+    kiosk.hold_logo(3.1)
+    pad = kiosk.window.pin_screen.pad
+    assert pad.ok.text() == "დადასტურება"
+    assert pad.delete.text() == "წაშლა"
+    keys = [key for key in pad.keys if key is not pad.ok]
+    assert len({key.width() for key in keys}) == 1
+    lefts = sorted({key.x() for key in keys})
+    assert len(lefts) == 3
+    assert lefts[1] - lefts[0] == lefts[2] - lefts[1]
+    assert pad.ok.x() == lefts[0]  # "Confirm" spans the three columns below them
+    assert pad.ok.geometry().right() == max(key.geometry().right() for key in keys)
+    assert pad.ok.y() > max(key.y() for key in keys)
+
+
+def test_holding_the_emblem_shows_the_hold_filling_up(make_app):
+    kiosk = make_app(Settings())
+    welcome = kiosk.window.screens[Step.WELCOME]
+    hint = kiosk.app.hold_hint
+    logo = welcome.logo.geometry().center()
+    kiosk.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=logo)
+    assert hint.isVisible()
+    assert hint.geometry().contains(logo)
+    kiosk.clock.advance(1.5)
+    assert hint.progress() == pytest.approx(0.5)
+    half = hint.grab().toImage()
+    kiosk.clock.advance(2.0)
+    assert hint.progress() == 1.0
+    assert hint.grab().toImage() != half  # the ring goes on filling
+    kiosk.qtbot.mouseRelease(welcome, Qt.MouseButton.LeftButton, pos=logo)
+    assert not hint.isVisible()
+    assert kiosk.page() is kiosk.window.pin_screen
+
+    kiosk.tap(_("Cancel"))
+    corner = QPoint(5, welcome.height() - 5)  # a citizen's tap away from the emblem
+    kiosk.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=corner)
+    assert not hint.isVisible()
+    kiosk.qtbot.mouseRelease(welcome, Qt.MouseButton.LeftButton, pos=corner)
+
+
+def test_themes_are_chosen_by_their_preview_and_name(make_app):
+    kiosk = make_app(Settings(default_language="en"))
+    kiosk.enter_admin()
+    choice = kiosk.window.admin.theme_buttons["seaside"]
+    assert choice.accessibleName() == "Theme: Seaside Municipality"
+    preview = choice._icon.pixmap().toImage()
+    assert choice._icon.isVisible()
+    header = preview.pixelColor(preview.width() // 2, round(preview.height() * 0.08))
+    assert header.name().upper() == kiosk.app.staff.theme_looks["seaside"].primary.upper()
 
 
 def test_settings_changes_apply_at_once_and_are_audited(make_app, tmp_path):
@@ -100,17 +237,22 @@ def test_choosing_and_ordering_services(make_app):
 def test_changing_the_pin(make_app):
     kiosk = make_app(Settings())
     kiosk.enter_admin()
-    kiosk.window.admin._show_change_pin()
+    admin = kiosk.window.admin
+    admin._show_change_pin()
+    kiosk.type_pin("111111")
+    kiosk.type_pin("111111")
+    assert admin.pin_page.message.property("error") is True  # too easy, said as an error
     kiosk.type_pin("135792")
     kiosk.type_pin("135792")
-    assert kiosk.page() is kiosk.window.admin
+    assert admin.pages.currentWidget() is admin.main
     assert kiosk.app.staff.pin.check("135792").ok
 
 
 def test_export_to_a_usb_stick(make_app, usb):
     kiosk = make_app(Settings())
     with Store(kiosk.app.store.path) as store:
-        store.append(draft(score=3))
+        rating = store.append(draft(score=3))
+        store.append(draft(kind="comment", rating_uuid=rating.uuid, score=None, comment="ok"))
     kiosk.enter_admin()
     admin = kiosk.window.admin
     target = admin.export_box.itemAt(0).widget()
@@ -119,7 +261,7 @@ def test_export_to_a_usb_stick(make_app, usb):
     (exported,) = usb.iterdir()
     saved = _("Saved {n} ratings to {path}. Take the file to city hall.")
     assert admin.export_text.text() == saved.format(n=1, path=breakable(str(exported)))
-    assert len(read_export(exported)["records"]) == 1
+    assert len(read_export(exported)["records"]) == 2  # the rating and its comment
     assert any(a == "export" for _at, a, _detail in kiosk.app.store.audit_log())
 
 
@@ -198,7 +340,7 @@ def test_the_slow_pin_hash_is_compared_off_the_gui_thread(make_app):
     screen = kiosk.window.pin_screen
     for digit in PIN:
         kiosk.tap(digit)
-    kiosk.tap("OK")
+    kiosk.tap(_("Confirm"))
     assert screen.busy  # the tap returned before the scrypt comparison finished
     assert not screen.pad.isEnabled()
     kiosk.qtbot.waitUntil(lambda: kiosk.page() is kiosk.window.admin)

@@ -15,13 +15,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
+from ui.icons import icon
+from ui.metrics import Metrics
 from ui.screens.base import Screen, label
+from ui.screens.choose import SCROLLBAR_ROOM, columns_for, longest_word_px
 from ui.widgets.swipe import SwipeArea
-from ui.widgets.wrap_button import WrapButton
+from ui.widgets.wrap_button import BORDER_PX, WrapButton
 
-CHIP_MIN_WIDTH = 420
+CHIP_MIN_BODIES = 14
+"""A chip column is at least this many body-text sizes wide."""
+UNCHECKED_MARK = "mdi6.checkbox-blank-outline"
+CHECKED_MARK = "mdi6.checkbox-marked"
 
 
 def action_button(object_name: str) -> QPushButton:
@@ -29,6 +36,14 @@ def action_button(object_name: str) -> QPushButton:
     button.setObjectName(object_name)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return button
+
+
+def keep_text_whole(*buttons: QPushButton, floor: int = 0) -> None:
+    """Never let a layout squeeze these buttons below their text's width (a style sheet's
+    ``min-width`` would otherwise be the limit, and it knows nothing of the text), nor below
+    ``floor`` pixels."""
+    for button in buttons:
+        button.setMinimumWidth(max(floor, button.sizeHint().width()))
 
 
 def skip_and_go_row(
@@ -51,17 +66,19 @@ class ReasonsScreen(Screen):
         super().__init__(flow, parent)
         self.chips: dict[str, WrapButton] = {}
         self._shown: tuple[object, ...] = ()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.setSpacing(16)
+        self._theme: Theme | None = None
+        self.metrics = Metrics(target=56, body=22)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(24, 24, 24, 24)
+        self._layout.setSpacing(16)
         self.title = label("title")
         self.hint = label("subtitle")
         self.swipe_area = SwipeArea()
-        buttons, self.skip, self.next = skip_and_go_row(flow.skip, flow.submit_reasons)
-        layout.addWidget(self.title)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.swipe_area, 1)
-        layout.addLayout(buttons)
+        self.buttons, self.skip, self.next = skip_and_go_row(flow.skip, flow.submit_reasons)
+        self._layout.addWidget(self.title)
+        self._layout.addWidget(self.hint)
+        self._layout.addWidget(self.swipe_area, 1)
+        self._layout.addLayout(self.buttons)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -70,16 +87,26 @@ class ReasonsScreen(Screen):
         self.next.setText(_("Next"))
         self.next.setAccessibleName(_("Next"))
 
-    def _build(self, flow: Flow) -> None:
+    def _columns(self, width: int, flow: Flow) -> int:
+        """As many columns as fit with every word of every reason whole on one line."""
+        m = self.metrics
+        texts = [reason.text.get(flow.language) for reason in flow.reasons()]
+        chrome = 2 * (m.pad + BORDER_PX) + m.body + m.pad
+        cell = max(longest_word_px(texts, m.body) + 2, m.body * CHIP_MIN_BODIES - chrome) + chrome
+        margins = self._layout.contentsMargins()
+        room = width - margins.left() - margins.right() - SCROLLBAR_ROOM - m.target // 3
+        return columns_for(room, cell, m.gap)
+
+    def _build(self, flow: Flow, columns: int) -> None:
         body = QWidget()
         grid = QGridLayout(body)
-        grid.setSpacing(12)
-        grid.setContentsMargins(0, 0, 8, 0)
-        columns = max(1, min(3, self.width() // CHIP_MIN_WIDTH))
+        grid.setSpacing(self.metrics.gap)
+        grid.setContentsMargins(0, 0, SCROLLBAR_ROOM, 0)
         self.chips = {}
         for index, reason in enumerate(flow.reasons()):
             chip = WrapButton("chip")
             chip.setCheckable(True)
+            chip.set_padding(self.metrics.pad)
             chip.clicked.connect(partial(flow.toggle_reason, reason.id))
             self.chips[reason.id] = chip
             grid.addWidget(chip, index // columns, index % columns)
@@ -87,12 +114,25 @@ class ReasonsScreen(Screen):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(grid.rowCount(), 1)
         self.swipe_area.set_body(body)
+        self._paint_marks()
+
+    def _paint_marks(self) -> None:
+        """The check box beside each chip: its state is shown by a shape, not colour alone."""
+        theme = self._theme
+        if theme is None:
+            return
+        size = round(self.metrics.body * 1.4)
+        for chip in self.chips.values():
+            chip.set_check_marks(
+                icon(UNCHECKED_MARK, theme.text), icon(CHECKED_MARK, theme.on_primary), size
+            )
 
     def show_state(self, flow: Flow) -> None:
-        key = (flow.rating, flow.catalog, max(1, self.width() // CHIP_MIN_WIDTH))
+        columns = self._columns(self.width(), flow)
+        key = (flow.rating, flow.catalog, flow.language, columns, self.metrics, self._theme)
         if key != self._shown:
             self._shown = key
-            self._build(flow)
+            self._build(flow, columns)
         low = flow.score is not None and flow.score <= flow.catalog.low_max
         self.title.setText(_("What was the main reason?") if low else _("What did you like most?"))
         self.hint.setText(_("Choose one or more, or skip."))
@@ -103,6 +143,20 @@ class ReasonsScreen(Screen):
             chip.setEnabled(not flow.saving)
         self.next.setEnabled(not flow.saving)
         self.skip.setEnabled(not flow.saving)
+        keep_text_whole(self.skip, self.next)
+
+    def apply_theme(self, theme: Theme, metrics: Metrics) -> None:
+        self._theme = theme
+        self.metrics = metrics
+        margin = metrics.margin
+        self._layout.setContentsMargins(margin, metrics.gap, margin, metrics.gap)
+        self._layout.setSpacing(metrics.gap)
+        self.buttons.setSpacing(metrics.gap * 2)
+        if self.flow.reasons():
+            self.show_state(self.flow)
+
+    def reset(self) -> None:
+        self.swipe_area.verticalScrollBar().setValue(0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow
 from ui.i18n import _, ngettext
+from ui.metrics import Metrics
 from ui.screens.base import label
 from ui.screens.reasons import action_button
+
+CARD_BODIES = 32
+"""The prompt's card is at most this many body-text sizes wide, so it reads as one message
+on a wide screen."""
 
 
 class StillThereOverlay(QWidget):
@@ -20,11 +25,15 @@ class StillThereOverlay(QWidget):
         self.flow = flow
         self.setObjectName("overlay")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        outer = QVBoxLayout(self)
+        self._edge = 32
+        self._widest = 800
+        self._outer = QVBoxLayout(self)
+        outer = self._outer
         outer.setContentsMargins(32, 32, 32, 32)
         self.card = QFrame()
         self.card.setObjectName("card")
-        card_layout = QVBoxLayout(self.card)
+        self._card_layout = QVBoxLayout(self.card)
+        card_layout = self._card_layout
         card_layout.setContentsMargins(32, 32, 32, 32)
         card_layout.setSpacing(24)
         self.title = label("title", center=True)
@@ -44,6 +53,22 @@ class StillThereOverlay(QWidget):
         self.title.setText(_("Are you still there?"))
         self.resume.setText(_("Continue"))
         self.resume.setAccessibleName(_("Continue"))
+
+    def apply_metrics(self, metrics: Metrics) -> None:
+        self._edge = metrics.gap * 2
+        self._widest = metrics.body * CARD_BODIES
+        self._card_layout.setContentsMargins(self._edge, self._edge, self._edge, self._edge)
+        self._card_layout.setSpacing(metrics.gap * 2)
+        self._fit_card()
+
+    def _fit_card(self) -> None:
+        """Centre the card, no wider than it reads well."""
+        side = max(self._edge, (self.width() - self._widest) // 2)
+        self._outer.setContentsMargins(side, self._edge, side, self._edge)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_card()
 
     def show_state(self, flow: Flow) -> None:
         remaining = flow.still_there_remaining()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.icons import icon
-from ui.screens.base import Screen, label
+from ui.metrics import Metrics
+from ui.screens.base import PICTURE_SHARE, Screen, label
+from ui.widgets.picture import Picture
 
 
 class MessageScreen(Screen):
@@ -19,11 +21,12 @@ class MessageScreen(Screen):
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
-        layout = QVBoxLayout(self)
+        self._target = 56
+        self._layout = QVBoxLayout(self)
+        layout = self._layout
         layout.setContentsMargins(40, 40, 40, 40)
         layout.setSpacing(24)
-        self.icon = QLabel()
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.icon = Picture()
         self.title = label("title", center=True)
         self.text = label("subtitle", center=True)
         layout.addStretch(1)
@@ -33,8 +36,20 @@ class MessageScreen(Screen):
         layout.addStretch(2)
         self.retranslate()
 
-    def apply_theme(self, theme: Theme, icon_size: int) -> None:
-        self.icon.setPixmap(icon(self.ICON, theme.primary).pixmap(icon_size * 3))
+    def apply_theme(self, theme: Theme, metrics: Metrics) -> None:
+        margin = metrics.margin
+        self._layout.setContentsMargins(margin, margin, margin, margin)
+        self._layout.setSpacing(metrics.gap * 2)
+        self._target = metrics.target
+        self.icon.set_icon(icon(self.ICON, theme.primary), self._preferred_icon())
+
+    def _preferred_icon(self) -> int:
+        """Larger on a larger screen."""
+        return max(self._target * 3, round(self.height() * PICTURE_SHARE))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.icon.set_preferred(self._preferred_icon())
 
 
 class ThanksScreen(MessageScreen):

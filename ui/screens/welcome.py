@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QMouseEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QIcon, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from common.catalog import Text
+from common.contrast import relative_luminance
 from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
-from ui.screens.base import Screen, label
+from ui.metrics import Metrics
+from ui.screens.base import PICTURE_SHARE, Screen, fit_column, label
+from ui.widgets.picture import Picture
 
 STAFF_HOLD_S = 3.0
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
+PLATE = "#FFFFFF"
+"""Behind the emblem on a dark background, so its own (often dark) colours stay visible."""
+DARK_BACKGROUND = 0.18
+"""Relative luminance below which a background counts as dark."""
 
 
 class WelcomeScreen(Screen):
@@ -24,11 +31,12 @@ class WelcomeScreen(Screen):
         super().__init__(flow, parent)
         self._pressed: tuple[QPointF, float] | None = None
         self._municipality: Text | None = None
-        layout = QVBoxLayout(self)
+        self._target = 56
+        self._layout = QVBoxLayout(self)
+        layout = self._layout
         layout.setContentsMargins(40, 40, 40, 40)
         layout.setSpacing(24)
-        self.logo = QLabel()
-        self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.logo = Picture()
         self.logo.setAccessibleName("logo")
         self.municipality = label("subtitle", center=True)
         self.title = label("title", center=True)
@@ -62,13 +70,30 @@ class WelcomeScreen(Screen):
         self.title.setText(TITLES[flow.language])
         other = "en" if flow.language == "ka" else "ka"
         self.other_title.setText(TITLES[other])
+        self._fit()
 
-    def apply_theme(self, theme: Theme, icon_size: int) -> None:
-        size = icon_size * 3
+    def apply_theme(self, theme: Theme, metrics: Metrics) -> None:
+        margin = metrics.margin
+        self._layout.setContentsMargins(margin, metrics.gap, margin, metrics.gap)
+        self._layout.setSpacing(metrics.gap)
         self.logo.setVisible(theme.logo is not None)
         if theme.logo is not None:
-            self.logo.setPixmap(QIcon(str(theme.logo)).pixmap(QSize(size, size)))
+            dark = relative_luminance(theme.background) < DARK_BACKGROUND
+            self.logo.set_plate(PLATE if dark else None)
+            self.logo.set_icon(QIcon(str(theme.logo)), metrics.target * 3, metrics.target)
+        self._target = metrics.target
         self._municipality = theme.municipality
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The emblem grows with the screen; on a small screen the other language's title
+        goes first, then the municipality's name (the header shows it too)."""
+        self.logo.set_preferred(max(self._target * 3, round(self.height() * PICTURE_SHARE)))
+        fit_column(self._layout, self.width(), self.height(), [self.other_title, self.municipality])
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._pressed = (event.position(), self.flow.clock())
@@ -82,7 +107,9 @@ class WelcomeScreen(Screen):
         (start, since), self._pressed = self._pressed, None
         held = self.flow.clock() - since
         moved = (event.position() - start).manhattanLength()
-        on_logo = self.logo.isVisible() and self.logo.geometry().contains(start.toPoint())
+        on_logo = self.logo.isVisible() and self.logo.picture_rect().contains(
+            self.logo.mapFrom(self, start.toPoint())
+        )
         if on_logo and held >= STAFF_HOLD_S and moved <= 40:
             self.staff_requested.emit()
         else:

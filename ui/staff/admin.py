@@ -12,11 +12,12 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -24,18 +25,21 @@ from PySide6.QtWidgets import (
 
 from common import __version__
 from kiosk.export import ExportError, ExportResult, write_export
-from kiosk.pin import PinError
+from kiosk.pin import PinError, hash_pin, validate_new_pin
 from kiosk.settings import Settings
 from kiosk.stats import Statistics, Summary, statistics
 from kiosk.storage import Store
-from ui.i18n import N_, _
+from ui.i18n import N_, _, language
 from ui.screens.base import label
+from ui.staff.layout import StaffPage, show_message
+from ui.staff.local_format import decimal, local_time
 from ui.staff.messages import problem_text
-from ui.staff.pin_pad import PinPad
+from ui.staff.pin_screen import PinEntry
+from ui.staff.score_bars import ScoreBars
 from ui.staff.services import StaffServices
+from ui.staff.theme_preview import theme_preview
 from ui.staff.touch_test import TouchTest
 from ui.tasks import Tasks
-from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import WrapButton
 
 log = logging.getLogger("ui.staff.admin")
@@ -49,8 +53,11 @@ SYNC_STATES = {
     "retrying": N_("Could not sync; it will try again by itself."),
     "stopped": N_("The server refused this kiosk. Enroll it again."),
     "not_enrolled": N_("Not connected to a server (offline only). Use Export to deliver ratings."),
+    "demo": N_("Demo kiosk: its ratings are made up and never leave this tablet."),
     "error": N_("Sync needs attention."),
 }
+NO_SYNC_STATES = ("not_enrolled", "demo")
+"""States in which "Sync now" has nothing to do."""
 
 
 def breakable(path: str) -> str:
@@ -64,6 +71,32 @@ def button(text: str, object_name: str = "secondary") -> WrapButton:
     widget.set_text(text)
     widget.set_alignment(Qt.AlignmentFlag.AlignCenter)
     return widget
+
+
+class ThemeChoice(WrapButton):
+    """A theme's button: its preview beside its name, the preview as tall as two lines of the
+    button's text (known only once the style sheet has given the button its font)."""
+
+    def __init__(self, services: StaffServices, theme: str) -> None:
+        super().__init__("secondary")
+        self.look = services.theme_looks.get(theme)
+        municipality = self.look.municipality if self.look is not None else None
+        shown = municipality.get(language()) if municipality is not None else theme
+        self.set_text(_("Theme: {name}").format(name=shown))
+        self.setCheckable(True)
+        self._side = 0
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Polish, QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._show_preview()
+        return super().event(event)
+
+    def _show_preview(self) -> None:
+        side = round(self.fontMetrics().height() * 2.4)
+        if self.look is None or side == self._side:
+            return
+        self._side = side
+        self.set_icon(QIcon(theme_preview(self.look, side)), side)
 
 
 def card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -105,20 +138,15 @@ class AdminPanel(QWidget):
     # -- main page ---------------------------------------------------------------------------
 
     def _main_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(16, 12, 16, 12)
-        top = QHBoxLayout()
+        page = StaffPage()
         title = label("title")
         title.setText(_("Staff panel"))
+        page.top.addWidget(title)
         back = button(_("Back to the kiosk"), "primary")
         back.clicked.connect(self.leave)
-        top.addWidget(title, 1)
-        top.addWidget(back)
-        layout.addLayout(top)
-        self.swipe_area = SwipeArea()
-        body = QWidget()
-        column = QVBoxLayout(body)
+        page.footer.addWidget(back)
+        self.swipe_area = page.area
+        column = page.column
         column.setSpacing(16)
 
         frame, box = card(_("Connection and sync"))
@@ -131,8 +159,19 @@ class AdminPanel(QWidget):
         column.addWidget(frame)
 
         frame, box = card(_("Statistics"))
+        self.today_text = label("subtitle")
+        self.today_bars = ScoreBars()
+        self.month_text = label("subtitle")
+        self.month_bars = ScoreBars()
         self.stats_text = label("subtitle")
-        box.addWidget(self.stats_text)
+        for widget in (
+            self.today_text,
+            self.today_bars,
+            self.month_text,
+            self.month_bars,
+            self.stats_text,
+        ):
+            box.addWidget(widget)
         column.addWidget(frame)
 
         frame, box = card(_("Set aside by the server"))
@@ -159,13 +198,13 @@ class AdminPanel(QWidget):
         grid.addWidget(shorter, 1, 0)
         grid.addWidget(longer, 1, 1)
         self.theme_buttons = {}
-        for index, theme in enumerate(self.services.themes):
-            choice = button(_("Theme: {name}").format(name=theme))
-            choice.setCheckable(True)
+        row = 2
+        for theme in self.services.themes:  # a row each: preview and name need the width
+            choice = ThemeChoice(self.services, theme)
             choice.clicked.connect(partial(self._set_theme, theme))
             self.theme_buttons[theme] = choice
-            grid.addWidget(choice, 2 + index // 2, index % 2)
-        row = 3 + len(self.services.themes) // 2
+            grid.addWidget(choice, row, 0, 1, 2)
+            row += 1
         self.cursor_button = button(_("Hide the mouse pointer"))
         self.cursor_button.setCheckable(True)
         self.cursor_button.clicked.connect(self._toggle_cursor)
@@ -201,10 +240,7 @@ class AdminPanel(QWidget):
         box.addWidget(touch)
         box.addWidget(leave_app)
         column.addWidget(frame)
-        column.addStretch(1)
-
-        self.swipe_area.set_body(body)
-        layout.addWidget(self.swipe_area, 1)
+        page.finish()
         return page
 
     # -- showing state -----------------------------------------------------------------------
@@ -228,13 +264,16 @@ class AdminPanel(QWidget):
                 ]
             )
         )
+        for text in (self.today_text, self.month_text):
+            text.setText("")
         self.stats_text.setText(_("Counting…"))
         now_local = self.services.store.clock().astimezone().replace(tzinfo=None)
         self.tasks.run(partial(_read_statistics, path, now_local), self._show_statistics)
 
     def _show_sync(self, result: object) -> None:
         if isinstance(result, Exception):
-            self.sync_text.setText(_("Sync state could not be read: {error}").format(error=result))
+            message = _("Sync state could not be read: {error}").format(error=result)
+            show_message(self.sync_text, message, error=True)
             return
         assert isinstance(result, SyncReading)
         status, pending, oldest = result
@@ -244,28 +283,30 @@ class AdminPanel(QWidget):
             lines.append(_(SYNC_STATES.get(state, state)))
             # An offline-only kiosk has nothing to sync with; Export is its way out.
             self.sync_button.setEnabled(
-                self.services.sync_now is not None and state != "not_enrolled"
+                self.services.sync_now is not None and state not in NO_SYNC_STATES
             )
             server_url = getattr(status, "server_url", None)
             if server_url:
                 lines.append(_("Server: {url}").format(url=server_url))
+            last_success = getattr(status, "last_success_at", None)
             lines.append(
                 _("Last successful sync: {at}").format(
-                    at=getattr(status, "last_success_at", None) or _("never")
+                    at=local_time(last_success) if last_success else _("never")
                 )
             )
             last_error = getattr(status, "last_error", None)
             if last_error:
                 problem = problem_text(getattr(status, "last_error_code", None), str(last_error))
                 lines.append(_("Last problem: {error}").format(error=problem))
-        lines.append(_("Waiting to be sent: {n}").format(n=pending))
+        lines.append(_("Ratings waiting to be sent: {n}").format(n=pending))
         if oldest:
-            lines.append(_("Oldest waiting since: {at}").format(at=oldest))
-        self.sync_text.setText("\n".join(lines))
+            lines.append(_("Oldest waiting since: {at}").format(at=local_time(oldest)))
+        show_message(self.sync_text, "\n".join(lines))
 
     def _show_statistics(self, result: object) -> None:
         if isinstance(result, Exception):
-            self.stats_text.setText(_("Statistics could not be read: {error}").format(error=result))
+            message = _("Statistics could not be read: {error}").format(error=result)
+            show_message(self.stats_text, message, error=True)
             return
         assert isinstance(result, StatisticsReading)
         stats, quarantined = result
@@ -273,17 +314,17 @@ class AdminPanel(QWidget):
         names = {s.id: s.name for s in catalog.services}
         language = self._language()
 
-        def summary(title: str, part: Summary) -> list[str]:
-            mean = f"{part.mean:.2f}" if part.mean is not None else "—"
-            spread = "  ".join(f"{score}★ {part.scores.get(score, 0)}" for score in range(1, 6))
-            return [
-                _("{title}: {n} ratings, average {mean}").format(
-                    title=title, n=part.count, mean=mean
-                ),
-                spread,
-            ]
+        def summary(title: str, part: Summary) -> str:
+            mean = decimal(part.mean) if part.mean is not None else "—"
+            return _("{title}: {n} ratings, average {mean}").format(
+                title=title, n=part.count, mean=mean
+            )
 
-        lines = summary(_("Today"), stats.today) + summary(_("This month"), stats.month)
+        self.today_text.setText(summary(_("Today"), stats.today))
+        self.today_bars.set_counts(stats.today.scores)
+        self.month_text.setText(summary(_("This month"), stats.month))
+        self.month_bars.set_counts(stats.month.scores)
+        lines = []
         for service_id, count in stats.month.per_service.most_common():
             name = names[service_id].get(language) if service_id in names else service_id
             lines.append(f"• {name}: {count}")
@@ -325,6 +366,11 @@ class AdminPanel(QWidget):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
+        if self.services.demo:
+            self.export_text.setText(
+                _("The demo kiosk's ratings are made up; they are never exported.")
+            )
+            return
         folders = self.services.export_folders()
         if not folders:
             self.export_text.setText(_("Insert a USB stick to export ratings."))
@@ -336,8 +382,6 @@ class AdminPanel(QWidget):
             self.export_box.addWidget(target)
 
     def _language(self) -> str:
-        from ui.i18n import language
-
         return language()
 
     # -- actions ---------------------------------------------------------------------------
@@ -371,23 +415,25 @@ class AdminPanel(QWidget):
         self._update(f"theme={theme}", replace(self.services.settings(), theme=theme))
 
     def _export(self, folder: Path) -> None:
-        self.export_text.setText(_("Exporting…"))
+        show_message(self.export_text, _("Exporting…"))
         store_path = self.services.store.path
         center = self.services.settings().center_id
         self.tasks.run(partial(_export_to, store_path, folder, center), self._exported)
 
     def _exported(self, result: object) -> None:
         if isinstance(result, ExportError | OSError):
-            self.export_text.setText(_("Export failed: {error}").format(error=result))
+            message = _("Export failed: {error}").format(error=result)
+            show_message(self.export_text, message, error=True)
             return
         if isinstance(result, Exception):
             raise result
         assert isinstance(result, ExportResult)
         self.services.store.audit("export", f"{result.count} records to {result.path}")
-        self.export_text.setText(
+        show_message(
+            self.export_text,
             _("Saved {n} ratings to {path}. Take the file to city hall.").format(
-                n=result.count, path=breakable(str(result.path))
-            )
+                n=result.ratings, path=breakable(str(result.path))
+            ),
         )
 
     # -- sub-pages --------------------------------------------------------------------------
@@ -411,7 +457,7 @@ class AdminPanel(QWidget):
         self.show_main()
 
     def _show_change_pin(self) -> None:
-        page = ChangePin(self.services, self._pin_done)
+        page = ChangePin(self.services, self.tasks, self._pin_done)
         self._replace_page("pin_page", page)
 
     def _pin_done(self) -> None:
@@ -432,6 +478,7 @@ class SyncReading(NamedTuple):
 
     status: object | None
     pending: int
+    """Ratings (not records) waiting to be sent."""
     oldest: str | None
 
 
@@ -445,11 +492,11 @@ class StatisticsReading(NamedTuple):
 def _read_sync(path: Path, read_status: Callable[[], object] | None) -> SyncReading:
     """The sync status (which carries fresh counts) or, without sync, the counts alone."""
     status = read_status() if read_status else None
-    pending = getattr(status, "pending_count", None)
+    pending = getattr(status, "pending_ratings", None)
     if status is not None and isinstance(pending, int):
         return SyncReading(status, pending, getattr(status, "oldest_pending_at", None))
     with Store(path) as store:
-        return SyncReading(status, store.pending_count(), store.oldest_pending_at())
+        return SyncReading(status, store.pending_ratings(), store.oldest_pending_at())
 
 
 def _read_statistics(path: Path, now_local: datetime) -> StatisticsReading:
@@ -464,7 +511,7 @@ def _export_to(path: Path, folder: Path, center: str) -> ExportResult:
         return write_export(store, folder, center)
 
 
-class ServicesEditor(QWidget):
+class ServicesEditor(StaffPage):
     """Choose which programs and services this kiosk offers, and in what order."""
 
     def __init__(
@@ -472,6 +519,8 @@ class ServicesEditor(QWidget):
         services: StaffServices,
         done: Callable[[list[str] | None], None],
         parent: QWidget | None = None,
+        *,
+        counter: str = "",
     ) -> None:
         super().__init__(parent)
         self.done = done
@@ -481,32 +530,29 @@ class ServicesEditor(QWidget):
         self.order = list(chosen) + [s.id for s in catalog.services if s.id not in chosen]
         self.enabled = set(chosen)
         self.names = {s.id: s.name for s in catalog.services}
-        self.language = services.settings().default_language
-        from ui.i18n import language
-
         self.language = language()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        if counter:
+            step = label("counter")
+            step.setText(counter)
+            self.top.addWidget(step)
         title = label("title")
         title.setText(_("Programs and services shown"))
-        layout.addWidget(title)
-        self.swipe_area = SwipeArea()
-        body = QWidget()
-        self.grid = QGridLayout(body)
+        hint = label("subtitle")
+        hint.setText(_("Tap a name to show or hide it; the arrows change the order."))
+        self.top.addWidget(title)
+        self.top.addWidget(hint)
+        self.grid = QGridLayout()
         self.grid.setSpacing(8)
-        self.swipe_area.set_body(body)
-        self.body = body
-        layout.addWidget(self.swipe_area, 1)
+        self.column.addLayout(self.grid)
         self.message = label("subtitle")
-        layout.addWidget(self.message)
-        row = QHBoxLayout()
-        cancel = button(_("Cancel"))
+        self.dock.addWidget(self.message)
+        cancel = button(_("Back") if counter else _("Cancel"))
         cancel.clicked.connect(partial(done, None))
         save = button(_("Save"), "primary")
         save.clicked.connect(self._save)
-        row.addWidget(cancel, 1)
-        row.addWidget(save, 2)
-        layout.addLayout(row)
+        self.footer.addWidget(cancel, 1)
+        self.footer.addWidget(save, 2)
+        self.finish()
         self._build()
 
     def _build(self) -> None:
@@ -523,21 +569,24 @@ class ServicesEditor(QWidget):
             toggle.clicked.connect(partial(self._toggle, service_id))
             up = button("▲")
             up.setAccessibleName(_("Move up: {name}").format(name=name))
-            up.setFixedWidth(up.minimumHeight() * 2)
+            up.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            up.setEnabled(index > 0)
             up.clicked.connect(partial(self._move, index, -1))
             down = button("▼")
             down.setAccessibleName(_("Move down: {name}").format(name=name))
-            down.setFixedWidth(down.minimumHeight() * 2)
+            down.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+            down.setEnabled(index < len(self.order) - 1)
             down.clicked.connect(partial(self._move, index, 1))
             self.grid.addWidget(toggle, index, 0)
             self.grid.addWidget(up, index, 1)
             self.grid.addWidget(down, index, 2)
         self.grid.setColumnStretch(0, 1)
-        self.grid.setRowStretch(len(self.order), 1)
-        self.swipe_area.swipe.watch(self.body)
+        self.area.swipe.watch(self.body)
 
     def _toggle(self, service_id: str) -> None:
         self.enabled ^= {service_id}
+        if self.enabled:
+            show_message(self.message, "")
 
     def _move(self, index: int, step: int) -> None:
         target = index + step
@@ -548,33 +597,38 @@ class ServicesEditor(QWidget):
     def _save(self) -> None:
         chosen = [s for s in self.order if s in self.enabled]
         if not chosen:
-            self.message.setText(_("Choose at least one program or service."))
+            show_message(self.message, _("Choose at least one program or service."), error=True)
             return
         self.done(chosen)
 
 
-class ChangePin(QWidget):
-    """New PIN, typed twice."""
+class ChangePin(StaffPage):
+    """New PIN, typed twice; the slow hash is made on a worker."""
 
     def __init__(
-        self, services: StaffServices, done: Callable[[], None], parent: QWidget | None = None
+        self,
+        services: StaffServices,
+        tasks: Tasks,
+        done: Callable[[], None],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
+        self.tasks = tasks
         self.done = done
         self.first: str | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 24, 40, 24)
-        self.title = label("title", center=True)
-        self.message = label("subtitle", center=True)
-        self.pad = PinPad()
+        self.busy = False
+        """True while the new PIN is being hashed."""
+        self.entry = PinEntry()
+        self.title = self.entry.title
+        self.message = self.entry.message
+        self.pad = self.entry.pad
         self.pad.submitted.connect(self._entered)
         cancel = button(_("Cancel"))
         cancel.clicked.connect(done)
-        layout.addWidget(self.title)
-        layout.addWidget(self.message)
-        layout.addWidget(self.pad, 1, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(cancel)
+        self.column.addWidget(self.entry)
+        self.footer.addWidget(cancel)
+        self.finish()
         self.title.setText(_("New PIN"))
         self.message.setText(_("Type a new PIN of at least 6 digits."))
 
@@ -582,14 +636,27 @@ class ChangePin(QWidget):
         if self.first is None:
             self.first = pin
             self.title.setText(_("New PIN again"))
-            self.message.setText(_("Type the same PIN once more."))
+            show_message(self.message, _("Type the same PIN once more."))
             return
         first, self.first = self.first, None
         try:
-            self.services.pin.set_pin(first, pin)
+            validate_new_pin(first, pin)
         except PinError as exc:
             self.title.setText(_("New PIN"))
-            self.message.setText(_(str(exc)))
+            show_message(self.message, _(str(exc)) + " " + _("Start again."), error=True)
             return
+        self.busy = True
+        self.pad.setEnabled(False)
+        show_message(self.message, _("Saving…"))
+        self.tasks.run(partial(hash_pin, pin), self._hashed)
+
+    def _hashed(self, result: object) -> None:
+        self.busy = False
+        self.pad.setEnabled(True)
+        if not isinstance(result, str):
+            log.error("the new PIN could not be hashed: %s", result)
+            show_message(self.message, _("The PIN could not be saved. Try again."), error=True)
+            return
+        self.services.pin.set_hash(result)
         self.services.store.audit("pin changed")
         self.done()

@@ -25,6 +25,10 @@ PROBLEMS = {
     "bad_signature": N_("The server did not accept this kiosk's signature. Enroll it again."),
     "clock_skew": N_("The tablet's clock is too far from the server's. Set the date and time."),
     "files": N_("The kiosk's key or enrollment file cannot be read. Enroll it again."),
+    "demo": N_(
+        "This is the demo kiosk: its ratings are made up and are never sent to a server. "
+        "Start the kiosk without --demo to connect it."
+    ),
 }
 
 

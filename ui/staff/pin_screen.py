@@ -6,16 +6,34 @@ import math
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.pin import PinGuard, pin_matches
 from ui.i18n import _, ngettext
 from ui.screens.base import label
+from ui.staff.layout import Reflow, StaffPage, show_message
 from ui.staff.pin_pad import PinPad
 from ui.tasks import Tasks
 
 
-class PinScreen(QWidget):
+class PinEntry(Reflow):
+    """A title and a message beside the pad on a landscape screen, above it on a portrait one;
+    whatever else the page adds (a counter, a hint) goes into ``texts`` too."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        words = QWidget()
+        self.texts = QVBoxLayout(words)
+        self.texts.setContentsMargins(0, 0, 0, 0)
+        self.title = label("title")
+        self.message: QLabel = label("subtitle")
+        self.texts.addWidget(self.title)
+        self.texts.addWidget(self.message)
+        self.texts.addStretch(1)
+        self.pad = PinPad()
+        super().__init__(words, self.pad, parent)
+
+
+class PinScreen(StaffPage):
     unlocked = Signal()
     cancelled = Signal()
 
@@ -25,21 +43,18 @@ class PinScreen(QWidget):
         self.tasks = tasks
         self.busy = False
         """True while the PIN's slow hash is being compared on a worker."""
-        self.setObjectName("screen")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 24, 40, 24)
-        self.title = label("title", center=True)
-        self.message = label("subtitle", center=True)
-        self.pad = PinPad()
+        self.entry = PinEntry()
+        self.title = self.entry.title
+        self.message = self.entry.message
+        self.pad = self.entry.pad
         self.pad.submitted.connect(self._check)
         self.cancel = QPushButton()
         self.cancel.setObjectName("secondary")
+        self.cancel.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.cancel.clicked.connect(self._cancel)
-        layout.addWidget(self.title)
-        layout.addWidget(self.message)
-        layout.addWidget(self.pad, 1, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.cancel)
+        self.column.addWidget(self.entry)
+        self.footer.addWidget(self.cancel)
+        self.finish()
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -49,9 +64,14 @@ class PinScreen(QWidget):
         self.pad.retranslate()
 
     def reset(self) -> None:
+        """Ready for staff: empty pad, texts in the language Welcome was showing."""
+        self.retranslate()
         self.pad.clear()
         locked = self.guard.locked_for()
-        self.message.setText(self._locked_text(locked) if locked else _("Enter the staff PIN."))
+        if locked:
+            show_message(self.message, self._locked_text(locked), error=True)
+        else:
+            show_message(self.message, _("Enter the staff PIN."))
 
     @staticmethod
     def _locked_text(seconds: float) -> str:
@@ -65,11 +85,12 @@ class PinScreen(QWidget):
     def _check(self, pin: str) -> None:
         locked = self.guard.locked_for()
         if locked:
-            self.message.setText(self._locked_text(locked))
+            show_message(self.message, self._locked_text(locked), error=True)
             return
         stored = self.guard.stored_hash() or ""
         self.busy = True
         self.pad.setEnabled(False)
+        show_message(self.message, _("Checking…"))
         self.tasks.run(partial(pin_matches, pin, stored), self._compared)
 
     def _compared(self, result: object) -> None:
@@ -77,12 +98,12 @@ class PinScreen(QWidget):
         self.pad.setEnabled(True)
         attempt = self.guard.record(result is True)
         if attempt.ok:
-            self.message.setText("")
+            show_message(self.message, "")
             self.unlocked.emit()
         elif attempt.locked_for_s:
-            self.message.setText(self._locked_text(attempt.locked_for_s))
+            show_message(self.message, self._locked_text(attempt.locked_for_s), error=True)
         else:
-            self.message.setText(_("Wrong PIN. Try again."))
+            show_message(self.message, _("Wrong PIN. Try again."), error=True)
 
     def _cancel(self) -> None:
         self.pad.clear()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.catalog import Catalog
+from common.theme import Theme
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
 from kiosk.storage import Store
@@ -41,3 +42,8 @@ class StaffServices:
     export_folders: Callable[[], list[Path]] = field(default=removable_media)
     exit_app: Callable[[], None] = field(default=lambda: None)
     themes: tuple[str, ...] = ("demo", "seaside")
+    theme_looks: Mapping[str, Theme] = field(default_factory=dict)
+    """The themes of ``themes``, read at start-up, so choosing one shows a preview without
+    reading files on the GUI thread."""
+    demo: bool = False
+    """The demo kiosk (``kiosk --demo``): its ratings never leave the tablet."""

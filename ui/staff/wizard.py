@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
-    QHBoxLayout,
+    QLabel,
     QLineEdit,
     QStackedWidget,
     QVBoxLayout,
@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from common.catalog import Catalog
-from kiosk.pin import PinError, PinGuard
+from kiosk.pin import PinError, hash_pin, validate_new_pin
 from kiosk.settings import Settings
 from ui import i18n
 from ui.i18n import _
 from ui.screens.base import label
-from ui.staff.admin import ServicesEditor, button
+from ui.staff.admin import ServicesEditor, ThemeChoice, button
+from ui.staff.layout import StaffPage, show_message
 from ui.staff.messages import problem_text
-from ui.staff.pin_pad import PinPad
+from ui.staff.pin_screen import PinEntry
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
 from ui.widgets.keyboard import OnScreenKeyboard
@@ -84,7 +85,12 @@ class Answers:
 
 
 class SetupWizard(QWidget):
-    """Emits ``finished(Settings)`` when staff tap "Start the kiosk" on the last step."""
+    """Emits ``finished(Settings)`` when staff tap "Start the kiosk" on the last step.
+
+    Every step is a :class:`~ui.staff.layout.StaffPage`: its content scrolls and Back/Next stay
+    on the screen, so the wizard fits a 7" tablet as well as a 15" one and never makes the
+    kiosk window grow past the screen.
+    """
 
     finished = Signal(object)
     cancelled = Signal()
@@ -96,12 +102,18 @@ class SetupWizard(QWidget):
         enroller: Enroller = default_enroller,
         can_cancel: bool = False,
         parent: QWidget | None = None,
+        *,
+        key_size: int = 56,
     ) -> None:
         super().__init__(parent)
         self.services = services
         self.tasks = tasks
         self.enroller = enroller
         self.can_cancel = can_cancel
+        self.key_size = key_size
+        """The on-screen keyboard's key size, from the screen the wizard is shown on."""
+        self.busy = False
+        """True while the new PIN is being hashed on a worker."""
         current = services.settings()
         assigned = enrolled_center(services.data_dir)
         self.answers = Answers(
@@ -146,27 +158,31 @@ class SetupWizard(QWidget):
             self.step_names.append(name)
             self.stack.addWidget(builder())
 
-    def _page(self, title: str, hint: str = "") -> tuple[QWidget, QVBoxLayout]:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.setSpacing(16)
+    def _counter_text(self) -> str:
+        return _("Setup, step {n} of {total}").format(n=len(self.step_names), total=STEP_COUNT)
+
+    def _page(
+        self, title: str, hint: str = "", side: QWidget | None = None
+    ) -> tuple[StaffPage, QVBoxLayout]:
+        """A step: counter and title on top, ``hint`` and the step's content scrolling."""
+        page = StaffPage(side=side)
         counter = label("counter")
-        counter.setText(
-            _("Setup, step {n} of {total}").format(n=len(self.step_names), total=STEP_COUNT)
-        )
+        counter.setText(self._counter_text())
         heading = label("title")
         heading.setText(title)
-        layout.addWidget(counter)
-        layout.addWidget(heading)
+        page.top.addWidget(counter)
+        page.top.addWidget(heading)
         if hint:
             text = label("subtitle")
             text.setText(hint)
-            layout.addWidget(text)
-        return page, layout
+            page.column.addWidget(text)
+        return page, page.column
 
-    def _nav(self, layout: QVBoxLayout, next_slot: Callable[[], None] | None) -> None:
-        row = QHBoxLayout()
+    def _nav(
+        self, page: StaffPage, next_slot: Callable[[], None] | None, next_text: str = ""
+    ) -> None:
+        """Back (or Cancel on the first step) and Next in the fixed row at the bottom."""
+        row = page.footer
         if len(self.step_names) > 1:
             back = button(_("Back"))
             back.clicked.connect(self.back)
@@ -176,11 +192,10 @@ class SetupWizard(QWidget):
             cancel.clicked.connect(self.cancelled)
             row.addWidget(cancel, 1)
         if next_slot is not None:
-            forward = button(_("Next"), "primary")
+            forward = button(next_text or _("Next"), "primary")
             forward.clicked.connect(next_slot)
             row.addWidget(forward, 2)
-        layout.addStretch(1)
-        layout.addLayout(row)
+        page.finish()
 
     def current_step(self) -> str:
         return self.step_names[self.stack.currentIndex()]
@@ -202,7 +217,7 @@ class SetupWizard(QWidget):
             choice = button(name, "primary" if code == self.answers.language else "secondary")
             choice.clicked.connect(partial(self._choose_language, code))
             layout.addWidget(choice)
-        self._nav(layout, None)
+        self._nav(page, None)
         return page
 
     def _choose_language(self, code: str) -> None:
@@ -211,43 +226,53 @@ class SetupWizard(QWidget):
         self._build()
         self.go("connection")
 
+    def _field(self, layout: QVBoxLayout, text: str, field: QLineEdit) -> None:
+        """An input under its visible label (a placeholder alone vanishes once typing starts)."""
+        caption = QLabel(text)
+        caption.setObjectName("fieldLabel")
+        caption.setWordWrap(True)
+        caption.setBuddy(field)
+        field.setAccessibleName(text)
+        layout.addWidget(caption)
+        layout.addWidget(field)
+
     def _connection_step(self) -> QWidget:
+        self.keyboard = OnScreenKeyboard(key_size=self.key_size, layout="en")
         page, layout = self._page(
             _("Municipal server"),
             _(
                 "Connect this kiosk to the municipal server with the enrollment code you were "
                 "given, or use it offline and deliver ratings by export."
             ),
+            side=self.keyboard,
         )
         self.url = QLineEdit(self.answers.server_url or "https://")
-        self.url.setAccessibleName(_("Server address"))
-        self.url.setPlaceholderText(_("Server address"))
         self.code = QLineEdit()
-        self.code.setAccessibleName(_("Enrollment code"))
-        self.code.setPlaceholderText(_("Enrollment code, e.g. K7QM-2XPA"))
+        self.code.setPlaceholderText(_("e.g. K7QM-2XPA"))
         self.code.setMaxLength(12)
+        self._field(layout, _("Server address"), self.url)
+        self._field(layout, _("Enrollment code"), self.code)
         self.connection_message = label("subtitle")
-        if self.answers.kiosk_name:
+        if self.services.demo:
+            show_message(self.connection_message, problem_text("demo", ""), error=True)
+        elif self.answers.kiosk_name:
             self.connection_message.setText(
                 _("Connected as {name}.").format(name=self.answers.kiosk_name)
             )
-        self.keyboard = OnScreenKeyboard(key_size=56, layout="en")
-        self.keyboard.set_target(self.url)
-        self.url.installEventFilter(self)
-        self.code.installEventFilter(self)
+        layout.addWidget(self.connection_message)
         connect = button(_("Connect"), "primary")
         connect.clicked.connect(self._connect)
+        connect.setEnabled(not self.services.demo)
         self.connect_button = connect
         offline = button(_("Offline only"))
         offline.clicked.connect(self._offline)
-        row = QHBoxLayout()
-        row.addWidget(offline, 1)
-        row.addWidget(connect, 2)
-        for widget in (self.url, self.code, self.connection_message):
-            layout.addWidget(widget)
-        layout.addLayout(row)
-        layout.addWidget(self.keyboard)
-        self._nav(layout, None)
+        self.keyboard.set_target(self.url)
+        self.url.installEventFilter(self)
+        self.code.installEventFilter(self)
+        self._nav(page, None)
+        # Beside Back, always in view: no scrolling between typing the code and connecting.
+        page.footer.addWidget(offline, 2)
+        page.footer.addWidget(connect, 2)
         return page
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -263,13 +288,15 @@ class SetupWizard(QWidget):
     def _connect(self) -> None:
         url = self.url.text().strip()
         code = self.code.text().strip()
+        message = self.connection_message
         if not url.startswith(("https://", "http://")) or len(url) < 10:
-            self.connection_message.setText(_("Type the server address, starting with https://"))
+            text = _("Type the server address, starting with https://")
+            show_message(message, text, error=True)
             return
         if len(code.replace("-", "")) < 6:
-            self.connection_message.setText(_("Type the enrollment code."))
+            show_message(message, _("Type the enrollment code."), error=True)
             return
-        self.connection_message.setText(_("Connecting…"))
+        show_message(message, _("Connecting…"))
         self.connect_button.setEnabled(False)
         work = partial(self.enroller, self.services.data_dir, url, code)
         self.tasks.run(work, partial(self._connected, url))
@@ -279,7 +306,7 @@ class SetupWizard(QWidget):
         if isinstance(result, Exception):
             message = problem_text(getattr(result, "code", None), str(result))
             log.warning("enrollment failed: %s", result)
-            self.connection_message.setText(message)
+            show_message(self.connection_message, message, error=True)
             return
         self.answers.server_url = url
         self.answers.kiosk_name = str(getattr(result, "kiosk_name", ""))
@@ -298,6 +325,13 @@ class SetupWizard(QWidget):
     def _catalog(self) -> Catalog:
         return self.services.catalog()
 
+    def _center_name(self, center_id: str) -> str:
+        """The center's name in the chosen language; its id only when the catalog lacks it."""
+        for center in self._catalog().centers:
+            if center.id == center_id:
+                return center.name.get(self.answers.language)
+        return center_id
+
     def _center_step(self) -> QWidget:
         assigned = self.answers.assigned_center_id
         if assigned:
@@ -309,20 +343,18 @@ class SetupWizard(QWidget):
             hint = _("Where does this kiosk stand?")
         page, layout = self._page(_("Service center"), hint)
         self.center_buttons: dict[str, WrapButton] = {}
-        language = self.answers.language
-        names = {center.id: center.name.get(language) for center in self._catalog().centers}
         # An assigned center missing from the catalog is shown by its id, never hidden.
-        offered = [assigned] if assigned else list(names)
+        offered = [assigned] if assigned else [center.id for center in self._catalog().centers]
         for center_id in offered:
-            choice = button(names.get(center_id, center_id))
+            choice = button(self._center_name(center_id))
             choice.setCheckable(True)
             choice.setChecked(center_id == self.answers.center_id)
             choice.clicked.connect(partial(self._choose_center, center_id))
             self.center_buttons[center_id] = choice
             layout.addWidget(choice)
         self.center_message = label("subtitle")
-        layout.addWidget(self.center_message)
-        self._nav(layout, self._center_done)
+        page.dock.addWidget(self.center_message)
+        self._nav(page, self._center_done)
         return page
 
     def _choose_center(self, center_id: str) -> None:
@@ -330,6 +362,7 @@ class SetupWizard(QWidget):
         self.answers.center_id = assigned or center_id
         for key, choice in self.center_buttons.items():
             choice.setChecked(key == self.answers.center_id)
+        show_message(self.center_message, "")
 
     def _center_done(self) -> None:
         assigned = self.answers.assigned_center_id
@@ -339,14 +372,13 @@ class SetupWizard(QWidget):
             return
         known = {c.id for c in self._catalog().centers}
         if self.answers.center_id not in known and known:
-            self.center_message.setText(_("Choose the service center."))
+            show_message(self.center_message, _("Choose the service center."), error=True)
             return
         self.next()
 
     def _services_step(self) -> QWidget:
         chooser = replace(self.services, settings=self._draft_settings)
-        editor = ServicesEditor(chooser, self._services_done)
-        return editor
+        return ServicesEditor(chooser, self._services_done, counter=self._counter_text())
 
     def _draft_settings(self) -> Settings:
         return replace(self.services.settings(), services=list(self.answers.services))
@@ -359,30 +391,51 @@ class SetupWizard(QWidget):
         self.next()
 
     def _pin_step(self) -> QWidget:
-        page, layout = self._page(_("Staff PIN"), _("Choose a PIN of at least 6 digits."))
-        self.pin_message = label("subtitle")
-        self.pin_pad = PinPad()
+        # Counter and title beside the pad, not above it: on a 7" landscape screen the pad
+        # needs the whole height.
+        page = StaffPage()
+        layout = page.column
+        entry = PinEntry()
+        counter = label("counter")
+        counter.setText(self._counter_text())
+        entry.texts.insertWidget(0, counter)
+        entry.title.setText(_("Staff PIN"))
+        self.pin_message = entry.message
+        self.pin_message.setText(_("Choose a PIN of at least 6 digits."))
+        self.pin_pad = entry.pad
         self._first_pin: str | None = None
         self.pin_pad.submitted.connect(self._pin_entered)
-        layout.addWidget(self.pin_message)
-        layout.addWidget(self.pin_pad, 0, Qt.AlignmentFlag.AlignHCenter)
-        self._nav(layout, None)
+        layout.addWidget(entry)
+        self._nav(page, None)
         return page
 
     def _pin_entered(self, pin: str) -> None:
         if self._first_pin is None:
             self._first_pin = pin
-            self.pin_message.setText(_("Type the same PIN once more."))
+            show_message(self.pin_message, _("Type the same PIN once more."))
             return
         first, self._first_pin = self._first_pin, None
-        guard: PinGuard = self.services.pin
         try:
-            guard.set_pin(first, pin)
+            validate_new_pin(first, pin)
         except PinError as exc:
-            self.pin_message.setText(_(str(exc)) + " " + _("Start again."))
+            show_message(self.pin_message, _(str(exc)) + " " + _("Start again."), error=True)
             return
+        self.busy = True
+        self.pin_pad.setEnabled(False)
+        show_message(self.pin_message, _("Saving…"))
+        self.tasks.run(partial(hash_pin, pin), self._pin_hashed)
+
+    def _pin_hashed(self, result: object) -> None:
+        self.busy = False
+        self.pin_pad.setEnabled(True)
+        if not isinstance(result, str):
+            log.error("the PIN could not be hashed: %s", result)
+            message = _("The PIN could not be saved. Try again.")
+            show_message(self.pin_message, message, error=True)
+            return
+        self.services.pin.set_hash(result)
         self.answers.pin_set = True
-        self.pin_message.setText(_("PIN saved."))
+        show_message(self.pin_message, _("PIN saved."))
         self.next()
 
     def _idle_step(self) -> QWidget:
@@ -401,9 +454,10 @@ class SetupWizard(QWidget):
         row.addWidget(shorter, 0, 0)
         row.addWidget(self.idle_value, 0, 1)
         row.addWidget(longer, 0, 2)
+        row.setColumnStretch(1, 1)
         layout.addLayout(row)
         self._change_idle(0)
-        self._nav(layout, self.next)
+        self._nav(page, self.next)
         return page
 
     def _change_idle(self, delta: int) -> None:
@@ -412,15 +466,14 @@ class SetupWizard(QWidget):
 
     def _theme_step(self) -> QWidget:
         page, layout = self._page(_("Theme"), _("Colours and emblem of the municipality."))
-        self.theme_buttons = {}
+        self.theme_buttons: dict[str, WrapButton] = {}
         for theme in self.services.themes:
-            choice = button(_("Theme: {name}").format(name=theme))
-            choice.setCheckable(True)
+            choice = ThemeChoice(self.services, theme)
             choice.setChecked(theme == self.answers.theme)
             choice.clicked.connect(partial(self._choose_theme, theme))
             self.theme_buttons[theme] = choice
             layout.addWidget(choice)
-        self._nav(layout, self.next)
+        self._nav(page, self.next)
         return page
 
     def _choose_theme(self, theme: str) -> None:
@@ -428,16 +481,17 @@ class SetupWizard(QWidget):
         for key, choice in self.theme_buttons.items():
             choice.setChecked(key == theme)
 
+    def _theme_name(self, theme: str) -> str:
+        look = self.services.theme_looks.get(theme)
+        if look is not None and look.municipality is not None:
+            return look.municipality.get(self.answers.language)
+        return theme
+
     def _done_step(self) -> QWidget:
         page, layout = self._page(_("Ready"))
         self.summary = label("subtitle")
         layout.addWidget(self.summary)
-        self.done_message = label("subtitle")
-        layout.addWidget(self.done_message)
-        start = button(_("Start the kiosk"), "primary")
-        start.clicked.connect(self._finish)
-        layout.addWidget(start)
-        self._nav(layout, None)
+        self._nav(page, self._finish, _("Start the kiosk"))
         return page
 
     def _show_summary(self, index: int) -> None:
@@ -448,20 +502,22 @@ class SetupWizard(QWidget):
             "\n".join(
                 [
                     _("Server: {url}").format(url=a.server_url or _("offline only")),
-                    _("Service center: {center}").format(center=a.center_id),
+                    _("Service center: {center}").format(
+                        center=self._center_name(a.center_id) if a.center_id else "—"
+                    ),
                     _("Programs and services shown: {n}").format(
                         n=len(a.services) or len(self._catalog().services)
                     ),
                     _("Idle time: {n} s").format(n=a.idle_timeout_s),
-                    _("Theme: {name}").format(name=a.theme),
+                    _("Theme: {name}").format(name=self._theme_name(a.theme)),
                 ]
             )
         )
 
     def _finish(self) -> None:
         if not self.services.pin.is_set():
-            self.done_message.setText(_("Set the staff PIN first."))
             self.go("pin")
+            show_message(self.pin_message, _("Set the staff PIN first."), error=True)
             return
         a = self.answers
         settings = replace(

@@ -6,8 +6,13 @@ text field being edited keeps its cursor; text is inserted at that cursor direct
 through synthetic key events, which keeps the length limit and the undo history predictable.
 
 Key geometry is computed here, not by a ``QLayout``: every key of a page is sized from one key
-unit so rows line up, keys grow up to a cap on wide screens and shrink down to a floor
-(``min_key_size``) on narrow ones, and ``minimumSizeHint`` tells the parent layout that floor.
+unit so rows line up; keys are as wide as the keyboard's width allows (it spans the screen),
+as high as ``key_size`` asks when there is room, and shrink down to a floor (``min_key_size``)
+when there is not; ``minimumSizeHint`` tells the parent layout that floor, so the keyboard
+never makes a window taller than its screen.
+
+Holding Backspace for a second deletes the word before the cursor, and one more word each
+further second; Backspace never repeats character by character.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import logging
 from functools import partial
 
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -27,6 +32,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QResizeEvent,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QLineEdit,
@@ -58,9 +64,18 @@ _LANGUAGE_KEY_LABEL = {"ka": "ENG", "en": "ქართ"}  # on the Georgian pag
 _LETTERS_KEY_LABEL = {"ka": "აბგ", "en": "ABC"}
 _DIGITS_KEY_LABEL = "123"
 
-# Keys may grow on wide screens, but a keyboard stretched over 1920 px is slow to use.
-_MAX_KEY_WIDTH_FACTOR = 1.6
 _MIN_FONT_PX = 9
+LETTER_SHARE = 0.45
+"""Unless told otherwise, a letter is this share of the preferred key height."""
+LETTER_MAX_SHARE = 0.6
+"""A letter never takes more of its key's height than this."""
+LETTER_WIDTH_SHARE = 0.9
+"""A letter takes at most this share of its key's width (a wide one, like ლ, is drawn a
+little smaller than the others rather than touching the key's edges)."""
+MIN_KEY_WIDTH_PX = 28
+"""Keys never need to be wider than this for the keyboard to fit a narrow screen."""
+HOLD_MS = 1000
+"""Holding Backspace this long deletes a word (and one more word per further period)."""
 
 ShiftState = str  # "off" | "once" | "locked"
 
@@ -100,6 +115,8 @@ class _KeyButton(QPushButton):
             self.setMinimumSize(0, 0)  # a style sheet min-height must not make rows overlap
         if self.geometry() != rect:
             self.setGeometry(rect)
+        if self.key.role == "char":
+            font = _narrowed(font, self.label, rect.width() * LETTER_WIDTH_SHARE)
         if self.label_font != font:
             self.label_font = QFont(font)
             self.update()
@@ -197,16 +214,14 @@ class _KeyPage(QWidget):
         n_rows = len(self.rows)
         avail_w = self.width() - 2 * margin
         avail_h = self.height() - 2 * margin
-        unit = (avail_w - (self.units - 1) * spacing) / self.units
-        unit = max(1.0, min(unit, kb.key_size() * _MAX_KEY_WIDTH_FACTOR))
+        unit = max(1.0, (avail_w - (self.units - 1) * spacing) / self.units)
         key_h = (avail_h - (n_rows - 1) * spacing) / n_rows
         key_h = max(1.0, min(key_h, float(kb.key_size())))
         block_w = self.units * unit + (self.units - 1) * spacing
         block_h = n_rows * key_h + (n_rows - 1) * spacing
         x0 = (self.width() - block_w) / 2
         y = (self.height() - block_h) / 2
-        letter_font = QFont(kb.font())
-        letter_font.setPixelSize(max(_MIN_FONT_PX, round(min(key_h * 0.45, unit * 0.6))))
+        letter_font = self.letter_font(key_h, unit)
         for row in self.rows:
             row_units = sum(b.key.width for b in row)
             x = x0 + (block_w - (row_units * unit + (row_units - 1) * spacing)) / 2
@@ -221,6 +236,35 @@ class _KeyPage(QWidget):
                     button.place(rect, _fitted_font(kb.font(), button.label, rect.width(), key_h))
                 x += w + spacing
             y += key_h + spacing
+
+    def letter_font(self, key_h: float, unit: float) -> QFont:
+        """The letters' font: the keyboard's letter size, unless the keys are too low or too
+        narrow for it. One size for the page, so the letters look even; only the very widest
+        letter (ლ, m) is narrowed further on its own key."""
+        font = QFont(self.keyboard.font())
+        size = max(_MIN_FONT_PX, min(self.keyboard.letter_px(), round(key_h * LETTER_MAX_SHARE)))
+        font.setPixelSize(size)
+        letters = [b.label for b in self.buttons() if b.key.role == "char" and b.label]
+        while size > _MIN_FONT_PX:
+            metrics = QFontMetrics(font)
+            widths = sorted((metrics.horizontalAdvance(c) for c in letters), reverse=True)
+            if len(widths) < 2 or widths[1] <= unit * LETTER_WIDTH_SHARE:
+                break
+            size -= 1
+            font.setPixelSize(size)
+        return font
+
+
+def _narrowed(font: QFont, text: str, room: float) -> QFont:
+    """``font``, made smaller until ``text`` is at most ``room`` px wide."""
+    size = font.pixelSize()
+    if not text or QFontMetrics(font).horizontalAdvance(text) <= room:
+        return font
+    font = QFont(font)
+    while size > _MIN_FONT_PX and QFontMetrics(font).horizontalAdvance(text) > room:
+        size -= 1
+        font.setPixelSize(size)
+    return font
 
 
 def _fitted_font(base: QFont, text: str, width: float, height: float) -> QFont:
@@ -272,6 +316,7 @@ class OnScreenKeyboard(QWidget):
             )
         self._key_size = key_size
         self._min_key_size = min_key_size
+        self._letter_px = round(key_size * LETTER_SHARE)
         self._spacing = max(2, round(key_size * 0.08))
         self._target: TextTarget | None = None
         self._max_length: int | None = None
@@ -282,11 +327,19 @@ class OnScreenKeyboard(QWidget):
         self._layout = layout
         self._letters_layout = layout if layout in LETTER_LAYOUTS else "ka"
         self.setObjectName("onScreenKeyboard")
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._held = False
+        """Set when a held Backspace deleted a word: its release then types nothing."""
+        self._hold = QTimer(self)
+        self._hold.setInterval(HOLD_MS)
+        self._hold.timeout.connect(self._held_backspace)
         self._pages = {name: _KeyPage(name, self) for name in LAYOUTS}
         for page in self._pages.values():
             for button in page.buttons():
                 button.clicked.connect(partial(self._on_key, button.key))
+                if button.key.role == "backspace":
+                    button.pressed.connect(self._backspace_pressed)
+                    button.released.connect(self._hold.stop)
             page.setVisible(page.name == layout)
         self._refresh_labels()
         self.retranslate()
@@ -349,6 +402,39 @@ class OnScreenKeyboard(QWidget):
     def key_size(self) -> int:
         return self._key_size
 
+    def letter_px(self) -> int:
+        """The letters' pixel size when the keys have their preferred height."""
+        return self._letter_px
+
+    def set_key_size(
+        self, key_size: int, min_key_size: int | None = None, letter_px: int | None = None
+    ) -> None:
+        """Change the preferred key height, the floor and the letters' size when the window's
+        size class or the citizen's "Aa" changes."""
+        if key_size < 1:
+            raise ValueError(f"key_size must be a positive number of pixels, got {key_size}")
+        if min_key_size is None:
+            min_key_size = max(1, round(key_size * 0.6))
+        min_key_size = max(1, min(min_key_size, key_size))
+        letter_px = letter_px or round(key_size * LETTER_SHARE)
+        sizes = (key_size, min_key_size, letter_px)
+        if sizes == (self._key_size, self._min_key_size, self._letter_px):
+            return
+        self._key_size, self._min_key_size, self._letter_px = sizes
+        self._spacing = max(2, round(key_size * 0.08))
+        self.updateGeometry()
+        for page in self._pages.values():
+            page.arrange()
+
+    def reset(self, layout: str) -> None:
+        """Back to ``layout`` with Shift off, for the next citizen."""
+        self._hold.stop()
+        self._held = False
+        self.set_layout(layout)
+        if self._shift != "off":
+            self._shift = "off"
+            self._refresh_labels()
+
     def min_key_size(self) -> int:
         return self._min_key_size
 
@@ -388,19 +474,20 @@ class OnScreenKeyboard(QWidget):
 
     # -- size ----------------------------------------------------------------------------
 
-    def _extent(self, key: int) -> QSize:
+    def _extent(self, key_w: int, key_h: int) -> QSize:
         units = max(page.units for page in self._pages.values())
         rows = max(len(page.rows) for page in self._pages.values())
         s = self._spacing
-        width = units * key + (units - 1) * s + 2 * s
-        height = rows * key + (rows - 1) * s + 2 * s
+        width = units * key_w + (units - 1) * s + 2 * s
+        height = rows * key_h + (rows - 1) * s + 2 * s
         return QSize(round(width), round(height))
 
     def sizeHint(self) -> QSize:
-        return self._extent(self._key_size)
+        return self._extent(self._key_size, self._key_size)
 
     def minimumSizeHint(self) -> QSize:
-        return self._extent(self._min_key_size)
+        """Keys may get narrow (Georgian has 13 to a row) before they get low."""
+        return self._extent(min(self._min_key_size, MIN_KEY_WIDTH_PX), self._min_key_size)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -469,7 +556,10 @@ class OnScreenKeyboard(QWidget):
         elif role == "space":
             self._insert(" ")
         elif role == "backspace":
-            self._backspace()
+            if self._held:  # the hold already deleted a word; the release types nothing
+                self._held = False
+            else:
+                self._backspace()
         elif role == "shift":
             self._shift = {"off": "once", "once": "locked", "locked": "off"}[self._shift]
             self._refresh_labels()
@@ -512,6 +602,30 @@ class OnScreenKeyboard(QWidget):
             target.ensureCursorVisible()
         self.keyTyped.emit(text)
         return True
+
+    def _backspace_pressed(self) -> None:
+        self._held = False
+        self._hold.start()
+
+    def _held_backspace(self) -> None:
+        """Backspace held for :data:`HOLD_MS`: delete the word before the cursor."""
+        self._held = True
+        target = self.target()
+        if target is not None:
+            if target.isReadOnly():
+                return
+            if isinstance(target, QLineEdit):
+                target.cursorWordBackward(True)
+                target.backspace()
+            else:
+                cursor = target.textCursor()
+                cursor.movePosition(
+                    QTextCursor.MoveOperation.PreviousWord, QTextCursor.MoveMode.KeepAnchor
+                )
+                cursor.removeSelectedText()
+                target.setTextCursor(cursor)
+                target.ensureCursorVisible()
+        self.keyTyped.emit("\b")
 
     def _backspace(self) -> None:
         target = self.target()

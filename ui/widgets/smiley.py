@@ -8,6 +8,7 @@ label keeps a WCAG contrast of at least 4.5:1 on them (the tests check this).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
@@ -33,8 +34,10 @@ __all__ = [
     "LabelFit",
     "ScaleStep",
     "SmileyButton",
+    "label_inset",
     "paint_face",
     "scale_step",
+    "tile_height",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,16 @@ LABEL_MIN_PX = 11
 """The label font never shrinks below this pixel size; it wraps onto two lines first."""
 
 _LABEL_MAX_LINES = 2
+
+LABEL_SHARE = 0.45
+"""Share of a tall tile's inner height its two label lines may take; the face gets the rest."""
+PADDING_SHARE = 0.09
+"""The padding as a share of the tile's shorter side."""
+
+PADDING_MIN_PX = 8.0
+"""The face keeps at least this far from the tile's edge."""
+LABEL_INSET_MIN_PX = 12.0
+"""The words keep at least this far from the tile's left and right edges."""
 
 
 def scale_step(score: int) -> ScaleStep:
@@ -213,7 +226,8 @@ class SmileyButton(QAbstractButton):
     # -- geometry ------------------------------------------------------------------------
 
     def _padding(self) -> float:
-        return max(4.0, min(self.width(), self.height()) * 0.06)
+        """Room between the tile's edge and the face or words: they never touch it."""
+        return max(PADDING_MIN_PX, min(self.width(), self.height()) * PADDING_SHARE)
 
     def sizeHint(self) -> QSize:
         line = QFontMetricsF(self.font()).height()
@@ -229,11 +243,11 @@ class SmileyButton(QAbstractButton):
 
     def _label_area(self) -> QRectF:
         pad = self._padding()
-        inner = QRectF(self.rect()).adjusted(pad, pad, -pad, -pad)
+        side = label_inset(self.width())
         if self.wide():
-            face = inner.height()
-            return inner.adjusted(face + 2 * pad, 0, 0, 0)
-        return inner
+            face = self.height() - 2 * pad
+            return QRectF(self.rect()).adjusted(face + 2 * pad, pad, -side, -pad)
+        return QRectF(self.rect()).adjusted(side, pad, -side, -pad)
 
     def _shrink(self, start_px: int) -> tuple[QFont, list[str] | None]:
         """Largest font from ``start_px`` down whose wrapped label fits; the floor otherwise."""
@@ -249,7 +263,7 @@ class SmileyButton(QAbstractButton):
                 lines is not None
                 and len(lines) <= _LABEL_MAX_LINES
                 and metrics.height() * (len(lines) if self.wide() else _LABEL_MAX_LINES)
-                <= inner.height() * (0.8 if self.wide() else 0.36)
+                <= inner.height() * (0.8 if self.wide() else LABEL_SHARE)
             )
             if fits or size <= LABEL_MIN_PX:
                 return font, lines
@@ -307,6 +321,39 @@ class SmileyButton(QAbstractButton):
 
     # -- painting ------------------------------------------------------------------------
 
+    def _tile_rect(self) -> QRectF:
+        """The rounded tile, inset by half its border (and a little more while pressed)."""
+        tile = QRectF(self.rect())
+        short = min(tile.width(), tile.height())
+        inset = self._border() / 2
+        if self.isDown():
+            inset += max(1.0, short * 0.02)  # the tile sinks a little while pressed
+        return tile.adjusted(inset, inset, -inset, -inset)
+
+    def _border(self) -> float:
+        short = min(self.width(), self.height())
+        return max(3.0, short * 0.035) if self.isChecked() else max(1.0, short * 0.012)
+
+    def face_rect(self, fit: LabelFit | None = None) -> QRectF:
+        """The square the face is drawn in, inside the tile's padding."""
+        fit = fit or self.label_fit()
+        tile = self._tile_rect()
+        pad = self._padding()
+        if self.wide():
+            side = tile.height() - 2 * pad
+            area = QRectF(tile.left() + pad, tile.top() + pad, side, side)
+        else:
+            area = QRectF(
+                tile.left() + pad,
+                tile.top() + pad,
+                tile.width() - 2 * pad,
+                fit.area.top() - tile.top() - pad - pad / 2,
+            )
+        side = max(0.0, min(area.width(), area.height()))
+        square = QRectF(0, 0, side, side)
+        square.moveCenter(area.center())
+        return square
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -315,33 +362,14 @@ class SmileyButton(QAbstractButton):
             painter.setOpacity(0.45)
         ink = self.ink_color()
         fill = self.fill_color()
-        tile = QRectF(self.rect())
-        short = min(tile.width(), tile.height())
-        border = max(1.0, short * 0.012)
-        if self.isChecked():
-            border = max(3.0, short * 0.035)
-        inset = border / 2
-        if self.isDown():
-            inset += max(1.0, short * 0.02)  # the tile sinks a little while pressed
-        tile = tile.adjusted(inset, inset, -inset, -inset)
-        radius = short * 0.1
-        painter.setPen(QPen(ink, border))
+        tile = self._tile_rect()
+        radius = min(tile.width(), tile.height()) * 0.1
+        painter.setPen(QPen(ink, self._border()))
         painter.setBrush(fill)
         painter.drawRoundedRect(tile, radius, radius)
 
         fit = self.label_fit()
-        pad = self._padding()
-        if self.wide():
-            side = tile.height() - 2 * pad
-            face_area = QRectF(tile.left() + pad, tile.top() + pad, side, side)
-        else:
-            face_area = QRectF(
-                tile.left() + pad,
-                tile.top() + pad,
-                tile.width() - 2 * pad,
-                fit.area.top() - tile.top() - pad - pad / 2,
-            )
-        paint_face(painter, face_area, self._step.score, fill, ink)
+        paint_face(painter, self.face_rect(fit), self._step.score, fill, ink)
 
         painter.setFont(fit.font)
         painter.setPen(ink)
@@ -360,3 +388,23 @@ class SmileyButton(QAbstractButton):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.updateGeometry()
+
+
+def label_inset(width: float) -> float:
+    """Room left and right of the words in a tile ``width`` px wide (less than the face's
+    padding: long Georgian words need the width more than the face does)."""
+    return max(LABEL_INSET_MIN_PX, width * 0.05)
+
+
+def tile_height(face: float, line: float, wide: bool) -> int:
+    """How tall a tile must be to show a face ``face`` px across and two label lines ``line``
+    px high each, laid out as :class:`SmileyButton` does (its height being its shorter side,
+    which sets the padding)."""
+    inner_share = 1 - 2 * PADDING_SHARE
+    label = 2 * line
+    face += 4  # the tile's border, drawn inside it
+    if wide:
+        return math.ceil(max(face, label / 0.8) / inner_share)
+    return math.ceil(
+        max((face + label) / (1 - 2.5 * PADDING_SHARE), label / (LABEL_SHARE * inner_share))
+    )
