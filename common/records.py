@@ -36,6 +36,10 @@ class Channel(StrEnum):
     """How a rating reached the server."""
 
     KIOSK = "kiosk"
+    WEB_VERIFIED = "web-verified"
+    """The municipal website, opened with a one-time code handed out with the service."""
+    WEB_OPEN = "web-open"
+    """The municipal website, opened by anyone with the link."""
 
 
 class SyncState(StrEnum):
@@ -48,10 +52,18 @@ class SyncState(StrEnum):
 
 
 class Flag(StrEnum):
-    """Markers a kiosk may set on a record; they never cause a record to be dropped."""
+    """Markers set on a record (by a kiosk, or by the server's web channel); they never cause
+    a record to be dropped."""
 
     BURST = "burst"
     """More ratings than the kiosk's burst limit arrived within its burst window."""
+    UNVERIFIED = "unverified"
+    """Set by the server on a web answer that failed a soft check (``docs/web.md``)."""
+
+
+HELD_APART = frozenset({Flag.BURST, Flag.UNVERIFIED})
+"""Flags that keep a rating out of the results' figures by default; it is counted apart
+(``docs/results.md``)."""
 
 
 GENESIS_HASH = "0" * 64

@@ -71,7 +71,7 @@ from common.protocol import (
     head_message,
     verify,
 )
-from common.records import GENESIS_HASH, MAX_SEQ, Record, record_hash
+from common.records import GENESIS_HASH, MAX_SEQ, Channel, Record, record_hash
 from server.auth import Kiosk
 from server.catalogs import CatalogRules, center_rules, version_rules
 from server.db import (
@@ -191,17 +191,21 @@ def receive_records(
     now: datetime,
     *,
     center_id: str | None = None,
+    channel: Channel = Channel.KIOSK,
 ) -> Received:
     """Judge and store records of one sender inside the caller's transaction.
 
-    The only way records enter the database (uploads and imported export files alike), so
-    both follow the same rules, dedupe against each other and keep one chain per device.
-    ``center_id``: the only center records may name (an upload: the kiosk's own); None lets
-    them name any (an import, where staff chose where the file's kiosk belongs).
+    The only way records enter the database (uploads, imported export files and the web
+    channel's answers alike), so all follow the same rules, dedupe against each other and
+    keep one chain per device. ``center_id``: the only center records may name (an upload:
+    the kiosk's own); None lets them name any (an import, where staff chose where the file's
+    kiosk belongs). ``channel``: how the records reached the server.
     """
     conn.execute(select(kiosks.c.id).where(kiosks.c.id == sender.id).with_for_update())
     judge = _Catalogs(conn, sender.center_id)
-    outcomes = [_receive_record(conn, sender, raw, center_id, judge, batch_id, now) for raw in raws]
+    outcomes = [
+        _receive_record(conn, sender, raw, center_id, judge, batch_id, now, channel) for raw in raws
+    ]
     high_water_mark, missing = _advance_chain(conn, sender, now)
     intact = not _has_breaks(conn, sender.device_id)
     return Received(outcomes, high_water_mark, missing, intact)
@@ -248,6 +252,7 @@ def _receive_record(
     judge: _Catalogs,
     batch_id: str,
     now: datetime,
+    channel: Channel = Channel.KIOSK,
 ) -> _Outcome:
     uuid_hint = raw.get("uuid") if isinstance(raw, dict) else None
     uuid_hint = uuid_hint if isinstance(uuid_hint, str) and uuid_hint.isprintable() else None
@@ -275,6 +280,7 @@ def _receive_record(
         conn,
         records,
         **record_columns(record),
+        channel=channel.value,
         kiosk_id=kiosk.id,
         batch_id=batch_id,
         received_at=now,

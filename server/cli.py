@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,6 +38,11 @@ from server.enrollment import (
     RateLimit,
 )
 from server.migrations.legacy import BASELINE
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from server.web.site import Site
 
 log = logging.getLogger("server.cli")
 
@@ -106,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=_positive_port, default=8080, help="port to listen on")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--workers", type=_positive_int, default=1, metavar="N",
+        help="server processes sharing the port (default 1); see docs/deploy.md",
+    )  # fmt: skip
     serve.add_argument(
         "--enroll-max-failures", type=_positive_int, default=MAX_FAILURES, metavar="N",
         help=f"wrong enrollment codes allowed per address in the window (default {MAX_FAILURES})",
@@ -277,31 +287,81 @@ def _cmd_init_db(args: argparse.Namespace) -> None:
         print(f"Database already at schema revision {done.head}.")
 
 
-def _cmd_serve(args: argparse.Namespace) -> None:
-    import uvicorn
+SERVE_ENV = "UKUK_SERVE_OPTIONS"
+"""How ``serve`` hands its options to the app factory in every worker process (JSON)."""
+APP_FACTORY = "server.cli:app_from_environment"
 
-    from server.app import create_app
 
-    engine = _engine(args.db)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What a worker needs to build the same app as the command line asked for."""
+    return {
+        "db": args.db,
+        "log_level": args.log_level,
+        "theme": args.theme,
+        "enroll_max_failures": args.enroll_max_failures,
+        "enroll_window": args.enroll_window,
+        "staff_min_n": args.staff_min_n,
+        "public_min_n": args.public_min_n,
+        "publish_after_days": args.publish_after_days,
+        "secure_cookies": not args.insecure_cookies,
+    }
+
+
+def _make_site(engine: Engine, options: dict[str, Any]) -> Site:
     from common.theme import ThemeError
     from server.web.site import ResultsSettings, Site
 
-    limit = RateLimit(args.enroll_max_failures, timedelta(seconds=args.enroll_window))
     settings = ResultsSettings(
-        staff_min_n=args.staff_min_n,
-        public_min_n=args.public_min_n,
-        publish_after_days=args.publish_after_days,
-        secure_cookies=not args.insecure_cookies,
+        staff_min_n=options["staff_min_n"],
+        public_min_n=options["public_min_n"],
+        publish_after_days=options["publish_after_days"],
+        secure_cookies=options["secure_cookies"],
     )
     try:
-        site = Site.make(engine, args.theme, settings)
+        return Site.make(engine, options["theme"], settings)
     except ThemeError as exc:
         raise CliError(str(exc)) from None
-    app = create_app(engine, limit, site)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server process, from the options ``serve`` left in ``$UKUK_SERVE_OPTIONS``.
+
+    uvicorn starts each worker as a new process that imports the app by name, so the options
+    travel in the environment (which the workers inherit) rather than as Python objects.
+    """
+    from server.app import create_app
+
+    options = json.loads(os.environ[SERVE_ENV])
+    _configure_logging(options["log_level"])
+    engine = make_engine(options["db"])
+    limit = RateLimit(options["enroll_max_failures"], timedelta(seconds=options["enroll_window"]))
+    return create_app(engine, limit, _make_site(engine, options))
+
+
+def _cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    options = _serve_options(args)
+    # Refuse a bad database or theme here, with one error line, before any worker starts.
+    checked = _engine(args.db)
+    _make_site(checked, options)
+    checked.dispose()
+    _configure_logging(args.log_level)
+    os.environ[SERVE_ENV] = json.dumps(options)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
 
 
 def _cmd_add_center(args: argparse.Namespace) -> None:

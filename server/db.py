@@ -105,7 +105,9 @@ kiosks = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("center_id", String(64), ForeignKey("centers.id"), nullable=False),
     # pending | active | revoked, or offline: made by an import for a device never enrolled
-    # (no key, so it cannot sign requests until it is enrolled with a code).
+    # (no key, so it cannot sign requests until it is enrolled with a code); or web: the
+    # hash chain of one web channel at one center, written by the server itself
+    # (server.web_channel.chains), never listed, enrolled or revoked as a kiosk.
     Column("status", String(16), nullable=False),
     Column("device_id", String(64), unique=True),
     Column("public_key", Text),
@@ -420,6 +422,61 @@ snapshots = Table(
     Column("chain_heads", Text, nullable=False),  # JSON: device_id -> [seq, hash]
     Column("body", Text, nullable=False),  # JSON: the published tables
     Column("body_sha256", String(64), nullable=False),
+)
+
+# -- the web channel: server keys, verified codes, rate limits ----------------------------------
+
+server_keys = Table(
+    "server_keys",
+    metadata,
+    # Secrets every server process shares (web signing key, code HMAC key, form-token key),
+    # made on first need; see server.web_channel.keys.
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+web_code_batches = Table(
+    "web_code_batches",
+    metadata,
+    # A batch of one-time codes for one program at one center; the codes are never stored.
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("center_id", String(64), ForeignKey("centers.id"), nullable=False),
+    Column("service_id", Text, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("created_by", BigId, ForeignKey("users.id")),  # null: the command line
+)
+
+web_codes = Table(
+    "web_codes",
+    metadata,
+    # HMAC-SHA256 of the normalised code under the server's code key; spent carries no time,
+    # so it cannot be matched with a rating's received_at.
+    Column("code_hash", String(64), primary_key=True),
+    Column("batch_id", BigId, ForeignKey("web_code_batches.id"), nullable=False),
+    Column("spent", Integer, nullable=False),  # 1 once its rating is stored
+    Index("web_codes_batch", "batch_id", "spent"),
+)
+
+web_address_salts = Table(
+    "web_address_salts",
+    metadata,
+    # One random salt per UTC day for hashing client addresses; deleted once the day is over.
+    Column("day", String(10), primary_key=True),
+    Column("salt", String(64), nullable=False),
+)
+
+web_rate_counts = Table(
+    "web_rate_counts",
+    metadata,
+    # Open-channel answers per fixed window: for one salted address hash ('a:<hex>') or for
+    # all ('*'); no address and no exact time. Deleted when the window is over.
+    Column("key", String(80), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
 )
 
 DEFAULT_CATALOG_SCOPE = "*"

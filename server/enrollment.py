@@ -35,6 +35,7 @@ from server.db import (
     utc_now,
 )
 from server.errors import ApiError
+from server.web_channel.names import WEB_STATUS, is_web_chain_name
 
 if TYPE_CHECKING:  # pydantic is not needed by the staff commands; keep them quick to start
     from common.messages import EnrollRequest, EnrollResponse
@@ -121,6 +122,8 @@ def add_center(engine: Engine, center_id: str, name_ka: str, name_en: str) -> No
 def _check_kiosk_name(name: str) -> None:
     if not name or name != name.strip() or len(name) > 100 or not name.isprintable():
         raise AdminError(f"kiosk name {name!r} is not valid: use 1-100 printable characters")
+    if is_web_chain_name(name):
+        raise AdminError(f"kiosk name {name!r} is reserved for the web channel's answers")
 
 
 def add_kiosks(
@@ -187,7 +190,7 @@ def _kiosk_by_name(conn: Connection, name: str) -> _KioskRef:
     row = conn.execute(
         select(kiosks.c.id, kiosks.c.center_id, kiosks.c.status).where(kiosks.c.name == name)
     ).first()
-    if row is None:
+    if row is None or row.status == WEB_STATUS:  # a web chain is no kiosk to enroll or revoke
         raise AdminError(f"there is no kiosk named {name!r}")
     return _KioskRef(id=row.id, center_id=row.center_id, status=row.status)
 
@@ -374,7 +377,7 @@ def _bind(
             kiosks.c.device_id == request.device_id, kiosks.c.id != kiosk.id
         )
     ).first()
-    if holder is not None and holder.status == "active":
+    if holder is not None and holder.status in ("active", WEB_STATUS):
         raise ApiError(
             409, "device_conflict", "This device already belongs to another active kiosk."
         )

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select, update
 from common.messages import HeartbeatRequest
 from server.auth import Kiosk
 from server.db import kiosks, utc_now
+from server.web_channel.names import WEB_STATUS
 
 log = logging.getLogger("server.kiosks")
 
@@ -104,7 +105,9 @@ def list_kiosks(engine: Engine, now: datetime | None = None) -> list[KioskStatus
                 kiosks.c.status,
                 kiosks.c.last_seen_at,
                 kiosks.c.last_heartbeat,
-            ).order_by(kiosks.c.center_id, kiosks.c.name)
+            )
+            .where(kiosks.c.status != WEB_STATUS)  # the web channel's chains are no kiosks
+            .order_by(kiosks.c.center_id, kiosks.c.name)
         ).all()
     result = []
     for row in rows:

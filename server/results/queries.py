@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from common.records import SCORES, Flag, Kind
+from common.records import HELD_APART, SCORES, Flag, Kind
 from server.audit import audit
 from server.db import (
     comment_moderation,
@@ -53,6 +53,8 @@ ScoreCounts = tuple[int, int, int, int, int]
 """How many ratings gave 1, 2, 3, 4 and 5."""
 Cell = tuple[str, str]
 """(service_id, center_id)."""
+Channels = str | Iterable[str] | None
+"""One channel, several (their figures added up), or None for every channel."""
 
 STREAM_ROWS = 1000
 """Rows fetched at a time by :func:`raw_ratings`."""
@@ -67,17 +69,27 @@ class ModerationError(ValueError):
 # -- counts from the roll-ups -----------------------------------------------------------------
 
 
+def _channel_filter(column: ColumnElement[Any], channel: Channels) -> ColumnElement[bool] | None:
+    """The condition that keeps ``channel`` (None: no condition)."""
+    if channel is None:
+        return None
+    if isinstance(channel, str):
+        return column == channel
+    return column.in_(list(channel))
+
+
 def _filters(
     table: Table,
     months: Iterable[str],
-    channel: str | None,
+    channel: Channels,
     include_burst: bool,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [table.c.month.in_(list(months))]
-    if channel is not None:
-        where.append(table.c.channel == channel)
+    by_channel = _channel_filter(table.c.channel, channel)
+    if by_channel is not None:
+        where.append(by_channel)
     if not include_burst:
         where.append(table.c.burst == 0)
     if service_ids is not None:
@@ -100,7 +112,7 @@ def score_counts(
     conn: Connection,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     include_burst: bool = False,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
@@ -118,11 +130,79 @@ def score_counts(
     return {cell: _as_tuple(counts) for cell, counts in sorted(cells.items())}
 
 
+def channel_score_counts(
+    conn: Connection,
+    months: Iterable[str],
+    *,
+    include_burst: bool = False,
+    service_ids: Iterable[str] | None = None,
+    center_ids: Iterable[str] | None = None,
+) -> dict[str, dict[Cell, ScoreCounts]]:
+    """channel → the score counts of every (service, center) with ratings in ``months``: what
+    :func:`score_counts` gives for each channel, in one query."""
+    table = rollup_ratings
+    query = (
+        select(
+            table.c.channel,
+            table.c.service_id,
+            table.c.center_id,
+            table.c.score,
+            func.sum(table.c["count"]),
+        )
+        .where(*_filters(table, months, None, include_burst, service_ids, center_ids))
+        .group_by(table.c.channel, table.c.service_id, table.c.center_id, table.c.score)
+    )
+    found: dict[str, dict[Cell, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    for channel, service_id, center_id, score, n in conn.execute(query):
+        _add_score(found[channel][(service_id, center_id)], score, int(n))
+    return {
+        channel: {cell: _as_tuple(counts) for cell, counts in sorted(cells.items())}
+        for channel, cells in sorted(found.items())
+    }
+
+
+def add_channels(
+    by_channel: dict[str, dict[Cell, ScoreCounts]], channels: Iterable[str]
+) -> dict[Cell, ScoreCounts]:
+    """The cells of ``channels`` added up (what :func:`score_counts` gives for them)."""
+    total: dict[Cell, list[int]] = defaultdict(lambda: [0] * 5)
+    for channel in channels:
+        for cell, counts in by_channel.get(channel, {}).items():
+            for index, value in enumerate(counts):
+                total[cell][index] += value
+    return {cell: _as_tuple(counts) for cell, counts in sorted(total.items())}
+
+
+def channel_monthly_counts(
+    conn: Connection,
+    months: Iterable[str],
+    *,
+    include_burst: bool = False,
+    service_ids: Iterable[str] | None = None,
+    center_ids: Iterable[str] | None = None,
+) -> dict[str, dict[str, ScoreCounts]]:
+    """channel → month → score counts, services and centers summed (after the filters); only
+    months with ratings appear."""
+    table = rollup_ratings
+    query = (
+        select(table.c.channel, table.c.month, table.c.score, func.sum(table.c["count"]))
+        .where(*_filters(table, months, None, include_burst, service_ids, center_ids))
+        .group_by(table.c.channel, table.c.month, table.c.score)
+    )
+    found: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    for channel, month, score, n in conn.execute(query):
+        _add_score(found[channel][month], score, int(n))
+    return {
+        channel: {month: _as_tuple(counts) for month, counts in sorted(by_month.items())}
+        for channel, by_month in sorted(found.items())
+    }
+
+
 def burst_count(
     conn: Connection,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
 ) -> int:
@@ -137,7 +217,7 @@ def monthly_counts(
     conn: Connection,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     include_burst: bool = False,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
@@ -163,7 +243,7 @@ def reason_counts(
     conn: Connection,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     include_burst: bool = False,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
@@ -185,7 +265,7 @@ def hour_table(
     conn: Connection,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     include_burst: bool = False,
 ) -> dict[tuple[int, int], ScoreCounts]:
     """(local weekday 0 = Monday, local hour) → score counts, over every service and center."""
@@ -218,6 +298,7 @@ class Comment:
     local_time: datetime
     """The rating's local wall-clock time (naive)."""
     burst: bool
+    channel: str
     hidden: bool
     moderation_reason: str | None
     moderated_by: int | None
@@ -244,6 +325,7 @@ def comments(
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
     scores: Iterable[int] | None = None,
+    channel: Channels = None,
     include_hidden: bool = False,
     approved_only: bool = False,
     limit: int = 50,
@@ -265,6 +347,9 @@ def comments(
         where.append(found.c.center_id.in_(list(center_ids)))
     if scores is not None:
         where.append(found.c.score.in_(list(scores)))
+    by_channel = _channel_filter(found.c.channel, channel)
+    if by_channel is not None:
+        where.append(by_channel)
     if approved_only:
         where.append(comment_moderation.c.hidden == 0)
     elif not include_hidden:
@@ -273,6 +358,17 @@ def comments(
         comment_moderation, comment_moderation.c.record_uuid == found.c.record_uuid
     )
     total = conn.execute(select(func.count()).select_from(moderated).where(*where)).scalar_one()
+    # The page's ids first, from the roll-up alone; only those rows are then joined to their
+    # text, so the cost follows the page, not the period's count of comments.
+    page_ids = (
+        select(found.c.record_id, found.c.rated_at)
+        .select_from(moderated)
+        .where(*where)
+        .order_by(found.c.rated_at.desc(), found.c.record_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
     query: Select[Any] = (
         select(
             found.c.record_uuid,
@@ -284,6 +380,7 @@ def comments(
             found.c.rated_at,
             found.c.utc_offset_min,
             found.c.burst,
+            found.c.channel,
             comment_moderation.c.hidden,
             comment_moderation.c.reason,
             comment_moderation.c.user_id,
@@ -291,14 +388,12 @@ def comments(
             moderator.c.name.label("moderator_name"),
         )
         .select_from(
-            moderated.join(records, records.c.id == found.c.record_id).outerjoin(
-                moderator, moderator.c.id == comment_moderation.c.user_id
-            )
+            page_ids.join(found, found.c.record_id == page_ids.c.record_id)
+            .join(records, records.c.id == found.c.record_id)
+            .outerjoin(comment_moderation, comment_moderation.c.record_uuid == found.c.record_uuid)
+            .outerjoin(moderator, moderator.c.id == comment_moderation.c.user_id)
         )
-        .where(*where)
-        .order_by(found.c.rated_at.desc(), found.c.record_id.desc())
-        .limit(limit)
-        .offset(offset)
+        .order_by(page_ids.c.rated_at.desc(), page_ids.c.record_id.desc())
     )
     rows = conn.execute(query).all() if total > offset else []
     page = [
@@ -311,6 +406,7 @@ def comments(
             center_id=row.center_id,
             local_time=_wall_clock(row.rated_at, row.utc_offset_min),
             burst=bool(row.burst),
+            channel=row.channel,
             hidden=bool(row.hidden),
             moderation_reason=row.reason,
             moderated_by=row.user_id,
@@ -373,7 +469,7 @@ def raw_ratings(
     engine: Engine,
     months: Iterable[str],
     *,
-    channel: str | None = None,
+    channel: Channels = None,
     include_burst: bool = True,
     service_ids: Iterable[str] | None = None,
     center_ids: Iterable[str] | None = None,
@@ -414,7 +510,7 @@ def raw_ratings(
 def _raw_query(
     dialect: str,
     months: list[str],
-    channel: str | None,
+    channel: Channels,
     include_burst: bool,
     service_ids: Iterable[str] | None,
     center_ids: Iterable[str] | None,
@@ -460,10 +556,12 @@ def _raw_query(
             child.c.id,
         )
     )
-    if channel is not None:
-        query = query.where(rating.c.channel == channel)
+    by_channel = _channel_filter(rating.c.channel, channel)
+    if by_channel is not None:
+        query = query.where(by_channel)
     if not include_burst:
-        query = query.where(~rating.c.flags.contains(f'"{Flag.BURST}"'))
+        for flag in sorted(HELD_APART):
+            query = query.where(~rating.c.flags.contains(f'"{flag}"'))
     if service_ids is not None:
         query = query.where(rating.c.service_id.in_(list(service_ids)))
     if center_ids is not None:
@@ -473,6 +571,7 @@ def _raw_query(
 
 def _raw_row(row: Any) -> dict[str, Any]:
     moment = local_time(row.created_at, row.utc_offset_min)
+    flags = json.loads(row.flags)
     return {
         "service_id": row.service_id,
         "center_id": row.center_id,
@@ -482,5 +581,6 @@ def _raw_row(row: Any) -> dict[str, Any]:
         "reasons": [],
         "language": row.language,
         "channel": row.channel,
-        "burst": Flag.BURST in json.loads(row.flags),
+        "burst": Flag.BURST in flags,
+        "unverified": Flag.UNVERIFIED in flags,
     }

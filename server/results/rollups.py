@@ -46,7 +46,7 @@ from sqlalchemy import Engine, Table, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from common.records import Flag, Kind
+from common.records import HELD_APART, Kind
 from server.db import (
     catalog_versions,
     insert_ignore,
@@ -277,7 +277,7 @@ def _rating(row: _Row) -> _Rating | None:
         center_id=row.center_id,
         catalog_version=row.catalog_version,
         channel=row.channel,
-        burst=int(Flag.BURST in flags),
+        burst=int(not HELD_APART.isdisjoint(flags)),
         score=int(row.score),
         month=month_of(moment),
         weekday=moment.weekday(),

@@ -243,6 +243,20 @@ def _two_per_line(
             changed = True
 
 
+def suppress_line(counts: Mapping[str, int], min_n: int) -> set[str]:
+    """The entries to hide of one line whose total is published and whose entries appear in
+    no other published sum: every entry with 0 < n < min_n and, when that is exactly one,
+    the smallest other non-zero entry too, so the total minus the rest gives neither back.
+    (With one hidden entry the total forces another non-zero one, unless the total itself is
+    below ``min_n`` and is hidden as well.)"""
+    hidden = {key for key, n in counts.items() if 0 < n < min_n}
+    if len(hidden) == 1:
+        others = [key for key, n in counts.items() if key not in hidden and n > 0]
+        if others:
+            hidden.add(min(others, key=lambda key: (counts[key], list(counts).index(key))))
+    return hidden
+
+
 # An entry (row, column) ties the node of its row line to the node of its column line (the
 # totals row and the totals column are lines too). With the hidden entries as edges, one is
 # computable from the published entries exactly when it lies on no cycle: every cycle of

@@ -1,12 +1,14 @@
 """Administration pages (admin role): the kiosk fleet, enrollment codes, revoking kiosks,
-staff accounts, catalogs, and what admins did recently.
+staff accounts, catalogs, one-time codes and posters for the web channel, and what admins did
+recently.
 
 Each page does what the matching ``kiosk-server`` command does, through the same functions
 (:mod:`server.enrollment`, :mod:`server.kiosks`, :mod:`server.catalogs`, the accounts of
 :mod:`server.web.auth`), so the command line and the pages cannot disagree. Every change
 writes ``audit_log`` (who, what, when). Changes are POSTs followed by a redirect to the list
 (no double submission on reload), except "add a kiosk": its one-time code is shown on the
-answer to the POST itself, because only its hash is kept.
+answer to the POST itself, because only its hash is kept. A batch of one-time codes is
+likewise answered with its slips PDF (:mod:`server.web.codes_admin` says why).
 
 Things are named in forms and query strings, never in paths: a kiosk name may hold a ``/``.
 """
@@ -31,6 +33,7 @@ from server.db import DEFAULT_CATALOG_SCOPE, audit_log, catalog_versions, catalo
 from server.db import users as users_table
 from server.enrollment import AdminError, IssuedCode, add_kiosks, revoke_kiosk
 from server.kiosks import KioskStatus, list_kiosks
+from server.web import codes_admin
 from server.web.auth import (
     ACCOUNT_ERRORS,
     SESSION_COOKIE,
@@ -50,6 +53,7 @@ from server.web.auth import (
 )
 from server.web.site import Site
 from server.web.templating import N_, Page, Templates
+from server.web_channel.names import WEB_STATUS
 
 log = logging.getLogger("server.web.admin")
 
@@ -74,6 +78,8 @@ ACTIONS = {
     "kiosk.add": N_("Added a kiosk"),
     "kiosk.revoke": N_("Revoked a kiosk"),
     "catalog.load": N_("Loaded a catalog"),
+    "web_codes.issue": N_("Made one-time codes"),
+    "web_codes.revoke": N_("Revoked one-time codes"),
 }
 RECENT_ACTIVITY = 20
 
@@ -168,10 +174,11 @@ def _centers(site: Site, page: Page) -> list[tuple[str, str]]:
 
 
 def _kiosk_status(site: Site, name: str) -> str | None:
+    """The kiosk's status; None when no kiosk has the name (a web chain's row is no kiosk)."""
     with site.engine.connect() as conn:
         conn.execution_options(read_only=True)
         status = conn.execute(select(kiosks.c.status).where(kiosks.c.name == name)).scalar()
-    return None if status is None else str(status)
+    return None if status in (None, WEB_STATUS) else str(status)
 
 
 def _record(site: Site, user: User, action: str, detail: dict[str, Any]) -> None:
@@ -585,4 +592,5 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         log.info("catalog %s loaded by %s", stored.version, user.name)
         return RedirectResponse(page.url("/admin/catalogs", loaded=stored.version), status_code=303)
 
+    router.include_router(codes_admin.routes(site, templates))
     return router

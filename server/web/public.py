@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from common import __version__
-from server.results import queries, rollups
+from server.results import channels, queries, rollups
 from server.results.periods import Period, PeriodKind, is_closed, periods_with_data
 from server.results.privacy import mask_personal_data
 from server.results.snapshots import (
@@ -33,9 +33,18 @@ from server.results.snapshots import (
     snapshot,
     take_snapshot,
 )
-from server.results.statistics import Cell, PriorityItem, Table, rank_priorities, suppress
+from server.results.statistics import (
+    Cell,
+    Position,
+    PriorityItem,
+    Table,
+    rank_priorities,
+    suppress,
+    suppress_line,
+)
 from server.web.charts import IntervalRow, Palette, interval_chart
 from server.web.results_view import (
+    CHANNEL_NAMES,
     interval_text,
     load_names,
     percent,
@@ -46,7 +55,10 @@ from server.web.site import Site
 from server.web.templating import SECURITY_HEADERS, Page, Templates
 
 BODY_FORMAT = "ukukavshiri-results"
-BODY_VERSION = 1
+BODY_VERSION = 2
+"""2: the cells count the headline channels (kiosk and web with a code), and ``channels``
+gives each channel apart. Bodies of version 1 (every rating came from a kiosk then) have no
+``channels`` and are shown as they were published."""
 PUBLISHED_KINDS: tuple[PeriodKind, ...] = ("year", "quarter")
 PUBLIC_COMMENTS = 20
 TOP_REASONS = 3
@@ -54,10 +66,12 @@ TOP_REASONS = 3
 
 def build_body(conn: Connection, period: Period, min_n: int) -> dict[str, Any]:
     """The published figures of ``period``: counts per program × center with margins, small
-    cells suppressed (their counts left out), priorities and low-score reasons."""
+    cells suppressed (their counts left out), priorities and low-score reasons, all over the
+    headline channels; and each channel apart per program (:func:`_channel_rows`)."""
     names = load_names(conn)
-    cells = queries.score_counts(conn, period.months)
-    services = names.ordered({s for (s, _c) in cells})
+    by_channel = queries.channel_score_counts(conn, period.months)
+    cells = queries.add_channels(by_channel, channels.HEADLINE)
+    services = names.ordered({s for (s, _c) in cells} | _services_of(by_channel))
     centers = sorted({c for (_s, c) in cells})
     counts: dict[tuple[str | None, str | None], list[int]] = {}
     for (service, center), cell_counts in cells.items():
@@ -71,7 +85,8 @@ def build_body(conn: Connection, period: Period, min_n: int) -> dict[str, Any]:
             total = counts.setdefault(key, [0] * 5)
             for index, value in enumerate(cell_counts):
                 total[index] += value
-    table = Table.from_counts(services, centers, {k: sum(v) for k, v in cells.items()})
+    headline_services = [s for s in services if (s, None) in counts]
+    table = Table.from_counts(headline_services, centers, {k: sum(v) for k, v in cells.items()})
     hidden = suppress(table, min_n)
     published = []
     for key, key_counts in sorted(counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
@@ -88,9 +103,9 @@ def build_body(conn: Connection, period: Period, min_n: int) -> dict[str, Any]:
                 "suppressed": state,
             }
         )
-    reasons = queries.reason_counts(conn, period.months)
+    reasons = queries.reason_counts(conn, period.months, channel=channels.HEADLINE)
     items = []
-    for service in services:
+    for service in headline_services:
         total_counts = counts[(service, None)]
         if (service, None) not in hidden and sum(total_counts) >= min_n:
             items.append(
@@ -125,8 +140,88 @@ def build_body(conn: Connection, period: Period, min_n: int) -> dict[str, Any]:
         },
         "cells": published,
         "priorities": priorities,
-        "burst_left_out": queries.burst_count(conn, period.months),
+        "burst_left_out": queries.burst_count(conn, period.months, channel=channels.HEADLINE),
+        "channels": {
+            "headline": list(channels.HEADLINE),
+            "rows": _channel_rows(services, by_channel, hidden, min_n),
+        },
     }
+
+
+def _services_of(by_channel: dict[str, dict[tuple[str, str], queries.ScoreCounts]]) -> set[str]:
+    return {service for cells in by_channel.values() for (service, _center) in cells}
+
+
+def _channel_rows(
+    services: list[str],
+    by_channel: dict[str, dict[tuple[str, str], queries.ScoreCounts]],
+    hidden: set[Position],
+    min_n: int,
+) -> list[dict[str, Any]]:
+    """Each program's ratings per channel, and each channel's total, suppressed so that no
+    hidden number can be worked out, also with the program × center table beside them:
+
+    - kiosk + web with a code is the program's published headline total, so the two are one
+      line with that total: hidden both, when either is small (``suppress_line``); hidden
+      both, when the headline total itself is hidden (unless zero);
+    - their totals over programs are published only when every program's entry is, since
+      kiosk + web with a code = the published grand total (or when one of them is zero: the
+      other is then that grand total);
+    - the open link is in no other published sum: its programs are one line with its total.
+    """
+    totals: dict[tuple[str, str | None], list[int]] = {}
+    for channel in channels.ALL:
+        for (service, _center), cell_counts in by_channel.get(channel, {}).items():
+            for key in ((channel, service), (channel, None)):
+                total = totals.setdefault(key, [0] * 5)
+                for index, value in enumerate(cell_counts):
+                    total[index] += value
+
+    def n(channel: str, service: str | None) -> int:
+        return sum(totals.get((channel, service), ()))
+
+    states: dict[tuple[str, str | None], str] = {}
+
+    def hide(channel: str, service: str | None) -> None:
+        count = n(channel, service)
+        states[(channel, service)] = "too_few" if 0 < count < min_n else "protects_another"
+
+    for service in services:
+        pair = {channel: n(channel, service) for channel in channels.HEADLINE}
+        if (service, None) in hidden:
+            wanted = {channel for channel, count in pair.items() if count > 0}
+        else:
+            wanted = suppress_line(pair, min_n)
+        for channel in wanted:
+            hide(channel, service)
+    pair = {channel: n(channel, None) for channel in channels.HEADLINE}
+    column_hidden = any(channel in channels.HEADLINE for channel, _service in states)
+    # With one of the two at zero, the other is the published grand total: nothing to hide.
+    if (None, None) in hidden or (column_hidden and all(pair.values())):
+        for channel, count in pair.items():
+            if count:
+                hide(channel, None)
+    open_line = {service: n(channels.WEB_OPEN, service) for service in services}
+    for service in suppress_line(open_line, min_n):
+        hide(channels.WEB_OPEN, service)
+    if 0 < n(channels.WEB_OPEN, None) < min_n:
+        hide(channels.WEB_OPEN, None)
+    rows = []
+    lines: list[str | None] = [*services, None]
+    for line in lines:
+        for channel in channels.ALL:
+            state = states.get((channel, line))
+            counts = totals.get((channel, line), [0] * 5)
+            rows.append(
+                {
+                    "service": line,
+                    "channel": channel,
+                    "n": None if state else sum(counts),
+                    "counts": None if state else counts,
+                    "suppressed": state,
+                }
+            )
+    return rows
 
 
 def publish_due(site: Site, today: date | None = None) -> list[Period]:
@@ -259,6 +354,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             body=body,
             rows=rows,
             total=total,
+            by_channel=_by_channel(page, body, service_name),
+            channel_names={k: page._(v) for k, v in CHANNEL_NAMES.items()},
             grid=grid,
             centers=[center_name[c["id"]] for c in body["centers"]],
             priorities=priorities,
@@ -294,6 +391,24 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     return router
 
 
+def _by_channel(
+    page: Page, body: dict[str, Any], service_name: dict[str, str]
+) -> list[tuple[str, list[dict[str, Any]]]] | None:
+    """(program name, one public row per channel) for every program and the total; None for a
+    body published before channels were told apart."""
+    if "channels" not in body:
+        return None
+    rows = {(r["service"], r["channel"]): r for r in body["channels"]["rows"]}
+    lines: list[tuple[str, str | None]] = [
+        (service_name[s["id"]], s["id"]) for s in body["services"]
+    ]
+    lines.append((page._("All programs and services"), None))
+    return [
+        (name, [_public_row(name, rows.get((service, channel))) for channel in channels.ALL])
+        for name, service in lines
+    ]
+
+
 def _public_row(name: str, cell: dict[str, Any] | None) -> dict[str, Any]:
     if cell is None:
         return {"name": name, "state": "none"}
@@ -319,6 +434,7 @@ def _public_comments(site: Site, period: Period, body: dict[str, Any]) -> list[A
             months=period.months,
             service_ids=sorted({s for s, _c in allowed}),
             center_ids=sorted({c for _s, c in allowed}),
+            channel=channels.HEADLINE,
             approved_only=True,
             limit=PUBLIC_COMMENTS * 3,
         )
@@ -348,6 +464,15 @@ Files
 
 Ratings flagged as a burst are left out ({burst} in this period). How every figure is computed:
 docs/results.md of the Ukukavshiri source.
+"""
+OPEN_DATA_CHANNELS = """
+Channels
+- cells.csv and priorities.csv count the ratings made at the kiosks (channel "kiosk") and on
+  the web with a one-time code handed out with the service ("web-verified").
+- channels.csv: the same programs (service_id; empty for all of them) per channel, the open
+  web link ("web-open", which anyone can use) included, with n, the score counts and
+  suppressed as in cells.csv. An entry is also hidden when it would give back a hidden one:
+  kiosk and web-verified add up to the program's total in cells.csv.
 """
 
 
@@ -391,11 +516,26 @@ def _open_data_zip(shot: Any) -> bytes:
         min_n=body["min_n"],
         burst=body["burst_left_out"],
     )
+    by_channel = None
+    if "channels" in body:
+        readme += OPEN_DATA_CHANNELS
+        by_channel = io.StringIO()
+        writer = csv.writer(by_channel, lineterminator="\r\n")
+        writer.writerow(
+            ["service_id", "channel", "n", *(f"score_{s}" for s in range(1, 6)), "suppressed"]
+        )
+        for row in body["channels"]["rows"]:
+            counts = row["counts"] or [None] * 5
+            writer.writerow(
+                [row["service"] or "", row["channel"], row["n"], *counts, row["suppressed"] or ""]
+            )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", readme)
         archive.writestr("cells.csv", "\ufeff" + cells.getvalue())
         archive.writestr("priorities.csv", "\ufeff" + priorities.getvalue())
+        if by_channel is not None:
+            archive.writestr("channels.csv", "\ufeff" + by_channel.getvalue())
         archive.writestr("snapshot.json", shot.body_json)
         archive.writestr("integrity.json", json.dumps(integrity, indent=1, sort_keys=True))
     return out.getvalue()

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 from starlette.requests import Request
 
 from common.catalog import CatalogError, Text, parse_catalog
-from common.records import Channel
 from server.db import catalog_versions, centers
+from server.results import channels
 from server.results.periods import Period, periods_with_data
 from server.results.statistics import Interval, Share
 from server.web.templating import N_, Page
@@ -83,6 +83,10 @@ def load_names(conn: Connection) -> Names:
     return Names(services, center_names, reasons, tuple(order), low_max)
 
 
+ALL_CHANNELS = "all"
+"""The channel filter's value for every channel, the open link included."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """The GET form of a staff page: which period, program, center, channel; bursts or not."""
@@ -91,6 +95,7 @@ class Filters:
     service: str | None
     center: str | None
     channel: str | None
+    """One channel, :data:`ALL_CHANNELS`, or None for the headline channels."""
     include_burst: bool
     periods: tuple[Period, ...]
     """Every period with data, newest first (the period menu)."""
@@ -109,7 +114,7 @@ class Filters:
             period=period,
             service=query.get("service") or None,
             center=query.get("center") or None,
-            channel=channel if channel in tuple(Channel) else None,
+            channel=channel if channel in (*channels.ALL, ALL_CHANNELS) else None,
             include_burst=query.get("burst") == "1",
             periods=periods,
         )
@@ -117,6 +122,13 @@ class Filters:
     @property
     def months(self) -> tuple[str, ...]:
         return self.period.months if self.period is not None else ()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels the page's figures count (the headline ones unless one was chosen)."""
+        if self.channel == ALL_CHANNELS:
+            return channels.ALL
+        return (self.channel,) if self.channel else channels.HEADLINE
 
     def params(self, **changes: str | None) -> dict[str, str | None]:
         """The filters as query parameters (for links that keep them)."""
@@ -163,6 +175,15 @@ def utc_time_text(moment: datetime) -> str:
     """A server-side moment as text, e.g. 2026-01-14 09:30 UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
+
+CHANNEL_NAMES = {
+    channels.KIOSK: N_("Kiosk"),
+    channels.WEB_VERIFIED: N_("Web, with a one-time code"),
+    channels.WEB_OPEN: N_("Web, open link (unverified)"),
+}
+"""Each channel as the pages name it, translated where it is shown."""
+HEADLINE_NAME = N_("Kiosk and web with a code")
+ALL_CHANNELS_NAME = N_("All channels, open link included")
 
 SCORE_WORDS = {
     1: N_("Very dissatisfied"),

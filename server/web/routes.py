@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, Response
 
 from common.contrast import AA_NORMAL_TEXT, contrast_ratio
 from common.theme import Theme
-from server.web import admin, auth, public, staff
+from server.web import admin, auth, public, rate, staff
 from server.web.site import Site
 from server.web.templating import SECURITY_HEADERS, Templates
 
@@ -72,6 +72,6 @@ def router(site: Site) -> APIRouter:
         media = "image/svg+xml" if site.theme.logo.suffix.lower() == ".svg" else "image/png"
         return FileResponse(site.theme.logo, media_type=media, headers=CACHE)
 
-    for module in (public, auth, staff, admin):
+    for module in (public, auth, staff, admin, rate):
         pages.include_router(module.routes(site, templates))
     return pages

@@ -8,14 +8,14 @@ threshold shows its counts and "not enough data" instead of percentages (docs/re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from server.results import queries, rollups
+from server.results import channels, queries, rollups
 from server.results.privacy import mask_personal_data
 from server.results.statistics import (
     Cell,
@@ -28,6 +28,7 @@ from server.web.auth import Analyst, page_router
 from server.web.charts import IntervalRow, Palette, distribution_bar, interval_chart, trend_chart
 from server.web.downloads import Table, csv_response, xlsx_response
 from server.web.results_view import (
+    CHANNEL_NAMES,
     SCORE_WORDS,
     Filters,
     Names,
@@ -60,10 +61,23 @@ class Row:
 
 
 @dataclass(frozen=True)
+class ChannelLine:
+    """One line of a by-channel table: a program, a month or the total, with one cell per
+    channel in :data:`channels.ALL` order."""
+
+    name: str
+    cells: list[tuple[str, Cell, bool]]
+    """(channel, its cell, whether its percentages are shown)."""
+
+
+@dataclass(frozen=True)
 class Figures:
     """What the results and priorities pages read from the roll-ups for one set of filters."""
 
     cells: dict[tuple[str, str], queries.ScoreCounts]
+    """The channels the filters ask for (the headline ones by default), added up."""
+    by_channel: dict[str, dict[tuple[str, str], queries.ScoreCounts]]
+    """Every channel apart, for the by-channel table."""
     burst: int
     """Ratings flagged as a burst (counted apart)."""
     reasons: dict[str, dict[str, Counter[str]]]
@@ -76,6 +90,8 @@ class Trends:
     filters: Filters
     names: Names
     months: dict[str, Cell]
+    by_channel: dict[str, dict[str, queries.ScoreCounts]]
+    """channel → month → score counts."""
     hours: dict[tuple[int, int], Cell]
     bands: dict[str, Counter[str]]
 
@@ -107,6 +123,28 @@ def _row(page: Page, site: Site, ident: str, name: str, counts: Sequence[int]) -
     return Row(ident, name, cell, shown, chart)
 
 
+def _channel_line(
+    name: str, counts_of: Mapping[str, Sequence[Sequence[int]]], min_n: int
+) -> ChannelLine:
+    """A line of the by-channel table from each channel's score counts (summed)."""
+    cells = []
+    for channel in channels.ALL:
+        cell = Cell.from_counts(_sum(counts_of.get(channel, [])))
+        cells.append((channel, cell, cell.visibility(min_n) is Visibility.SHOWN))
+    return ChannelLine(name, cells)
+
+
+def _by_service(
+    by_channel: dict[str, dict[tuple[str, str], queries.ScoreCounts]],
+) -> dict[str, dict[str, list[queries.ScoreCounts]]]:
+    """service → channel → the score counts of its centers."""
+    found: dict[str, dict[str, list[queries.ScoreCounts]]] = {}
+    for channel, cells in by_channel.items():
+        for (service_id, _center_id), counts in cells.items():
+            found.setdefault(service_id, {}).setdefault(channel, []).append(counts)
+    return found
+
+
 def _sum(counts: Sequence[Sequence[int]]) -> tuple[int, int, int, int, int]:
     total = [0] * 5
     for row in counts:
@@ -131,6 +169,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             "interval_text": interval_text,
             "mean_text": mean_text,
             "staff_min_n": site.settings.staff_min_n,
+            "channel_names": {k: page._(v) for k, v in CHANNEL_NAMES.items()},
             **extra,
         }
 
@@ -146,12 +185,33 @@ def routes(site: Site, templates: Templates) -> APIRouter:
                 "channel": filters.channel,
                 "center_ids": [filters.center] if filters.center else None,
             }
+            by_channel = queries.channel_score_counts(
+                conn, months, include_burst=burst, center_ids=where["center_ids"]
+            )
+            where["channel"] = filters.channels
             figures = Figures(
-                cells=queries.score_counts(conn, months, include_burst=burst, **where),
+                cells=queries.add_channels(by_channel, filters.channels),
+                by_channel=by_channel,
                 burst=queries.burst_count(conn, months, **where),
                 reasons=queries.reason_counts(conn, months, include_burst=burst, **where),
             )
         return filters, names, figures
+
+    def channel_lines(
+        page: Page, names: Names, figures: Figures, service_ids: Sequence[str]
+    ) -> tuple[list[ChannelLine], ChannelLine]:
+        """The by-channel lines of ``service_ids`` (in that order) and of all of them."""
+        min_n = site.settings.staff_min_n
+        by_service = _by_service(figures.by_channel)
+        lines = [
+            _channel_line(names.service(sid, page.language), by_service.get(sid, {}), min_n)
+            for sid in service_ids
+        ]
+        everything: dict[str, list[queries.ScoreCounts]] = {}
+        for by_channel in by_service.values():
+            for channel, counts in by_channel.items():
+                everything.setdefault(channel, []).extend(counts)
+        return lines, _channel_line(page._("All programs and services"), everything, min_n)
 
     def service_rows(
         page: Page, filters: Filters, names: Names, cells: dict[tuple[str, str], Any]
@@ -184,6 +244,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         centers = (
             center_rows(page, names, figures.cells, filters.service) if filters.service else []
         )
+        every_service = {sid for cells in figures.by_channel.values() for (sid, _c) in cells}
+        lines, lines_total = channel_lines(page, names, figures, names.ordered(every_service))
         return templates.render(
             page,
             "staff/results.html",
@@ -192,6 +254,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             rows=rows,
             total=total,
             center_rows=centers,
+            channel_lines=lines,
+            channel_total=lines_total,
             burst=figures.burst,
             **context(page, filters, names, user),
         )
@@ -247,6 +311,10 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             for s in {s for (s, _c) in figures.cells}
             if s not in {p.rank.id for p in ranked}
         )
+        ranked_ids = [p.rank.id for p in ranked]
+        every_service = {sid for cells in figures.by_channel.values() for (sid, _c) in cells}
+        others = names.ordered(every_service - set(ranked_ids))
+        lines, lines_total = channel_lines(page, names, figures, ranked_ids + others)
         return templates.render(
             page,
             "staff/priorities.html",
@@ -255,6 +323,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             priorities=ranked,
             chart=chart,
             too_few=few,
+            channel_lines=lines,
+            channel_total=lines_total,
             **context(page, filters, names, user),
         )
 
@@ -271,13 +341,16 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             )
             burst = filters.include_burst
             where: dict[str, Any] = {
-                "channel": filters.channel,
                 "service_ids": [filters.service] if filters.service else None,
                 "center_ids": [filters.center] if filters.center else None,
             }
+            by_channel = queries.channel_monthly_counts(
+                conn, year_months, include_burst=burst, **where
+            )
+            where["channel"] = filters.channels
             monthly = queries.monthly_counts(conn, year_months, include_burst=burst, **where)
             hours = queries.hour_table(
-                conn, filters.months, channel=filters.channel, include_burst=burst
+                conn, filters.months, channel=filters.channels, include_burst=burst
             )
             reasons = queries.reason_counts(conn, filters.months, include_burst=burst, **where)
         total_by_month: dict[str, list[Sequence[int]]] = {}
@@ -292,6 +365,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             filters=filters,
             names=names,
             months={m: Cell.from_counts(_sum(total_by_month.get(m, []))) for m in year_months},
+            by_channel=by_channel,
             hours={key: Cell.from_counts(counts) for key, counts in hours.items()},
             bands=band_counts,
         )
@@ -320,6 +394,16 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             desc=page._("The same figures are in the table below."),
             ident="trend",
         )
+        min_n = site.settings.staff_min_n
+        month_lines = [
+            _channel_line(
+                month,
+                {ch: [counts] for ch, by_month in found.by_channel.items()
+                 if (counts := by_month.get(month)) is not None},
+                min_n,
+            )
+            for month in month_cells
+        ]  # fmt: skip
         band_counts = found.bands
         hour_cells = found.hours
         hours_seen = sorted({hour for (_day, hour) in hour_cells})
@@ -329,6 +413,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             title=page._("Trends"),
             nav="trends",
             month_cells=month_cells,
+            channel_lines=month_lines,
             chart=chart,
             band_counts={
                 band: [(names.reason(r, page.language), n) for r, n in counter.most_common(10)]
@@ -413,6 +498,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
                 service_ids=[filters.service] if filters.service else None,
                 center_ids=[filters.center] if filters.center else None,
                 scores=scores,
+                channel=filters.channels if filters.channel else None,
                 include_hidden=show_hidden,
                 limit=COMMENTS_PER_PAGE,
                 offset=(number - 1) * COMMENTS_PER_PAGE,
@@ -567,13 +653,14 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             "language",
             "channel",
             "burst",
+            "unverified",
         ]
 
         def lines() -> Iterator[list[Any]]:
             for rating in queries.raw_ratings(
                 site.engine,
                 filters.months,
-                channel=filters.channel,
+                channel=filters.channels,
                 include_burst=filters.include_burst,
             ):
                 yield [
@@ -586,6 +673,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
                     rating["language"],
                     rating["channel"],
                     int(bool(rating["burst"])),
+                    int(bool(rating["unverified"])),
                 ]
 
         table = Table("ratings", header, lines())

@@ -10,7 +10,16 @@ import pytest
 from pydantic import ValidationError
 
 from common.messages import RecordIn
-from common.records import FIELDS, HASHED_FIELDS, MAX_SEQ, Flag, Kind, Record, record_hash
+from common.records import (
+    FIELDS,
+    HASHED_FIELDS,
+    MAX_SEQ,
+    Channel,
+    Flag,
+    Kind,
+    Record,
+    record_hash,
+)
 from kiosk.storage import Store
 from server.db import records as server_records
 from tests.helpers import draft
@@ -76,7 +85,8 @@ def test_unknown_keys_are_refused(tmp_path):
 
 def test_the_vocabularies_are_the_documented_ones():
     assert [k.value for k in Kind] == ["rating", "reasons", "comment"]
-    assert [f.value for f in Flag] == ["burst"]
+    assert [f.value for f in Flag] == ["burst", "unverified"]
+    assert [c.value for c in Channel] == ["kiosk", "web-verified", "web-open"]
 
 
 def test_the_documented_rules_are_the_rules():

@@ -1,13 +1,18 @@
-"""``kiosk-server`` commands: plain errors without tracebacks, the default database, restarts."""
+"""``kiosk-server`` commands: plain errors without tracebacks, the default database, restarts,
+and ``serve --workers``."""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from common.protocol import PATH_SYNC_STATE
 from tests.server.conftest import CENTER, unique_name
@@ -117,3 +122,56 @@ def test_restart_keeps_everything(tmp_path: Path) -> None:
         assert not live.running
         live.start()
         assert driver.get(PATH_SYNC_STATE).json()["high_water_mark"] == 3
+
+
+WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
+STOPPED_WINDOW_REQUESTS = 5
+"""Requests sent while every other worker is stopped (uvicorn's supervisor restarts a worker
+that misses its 5 s health check, so the window stays well under that)."""
+
+
+def _worker_pids(live: LiveServer, count: int, timeout: float = 30.0) -> list[int]:
+    """The pids of ``count`` worker processes once each logged that it started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = live.log_path.read_text(encoding="utf-8", errors="replace")
+        found = list(dict.fromkeys(int(pid) for pid in WORKER_STARTED.findall(text)))
+        if len(found) >= count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{count} workers did not start:\n{live.log_tail()}")
+
+
+def _parent_of(pid: int) -> int:
+    # /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after ")".
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def test_serve_needs_at_least_one_worker(tmp_path: Path) -> None:
+    result = run("serve", "--workers", "0", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "--workers: must be 1 or more" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc and stops processes")
+def test_serve_with_two_workers_answers_from_each_of_them(tmp_path: Path) -> None:
+    with LiveServer(tmp_path, serve_args=("--workers", "2")) as live:
+        workers = _worker_pids(live, 2)
+        assert len(workers) == 2
+        supervisor = live._process.pid if live._process else None
+        assert all(_parent_of(pid) == supervisor for pid in workers)
+        for serving in workers:
+            others = [pid for pid in workers if pid != serving]
+            for pid in others:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                statuses = [
+                    requests.get(live.url + "/api/v1/health", timeout=3).status_code
+                    for _ in range(STOPPED_WINDOW_REQUESTS)
+                ]
+            finally:
+                for pid in others:
+                    os.kill(pid, signal.SIGCONT)
+            assert statuses == [200] * STOPPED_WINDOW_REQUESTS, f"worker {serving} alone"
+        assert requests.get(live.url + "/results", timeout=10).status_code == 200

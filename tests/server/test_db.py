@@ -42,7 +42,7 @@ from tests.server.test_import import Tablet, assert_imported, import_files
 
 MIGRATIONS = REPO / "server" / "migrations"
 DATA = Path(__file__).parent / "data"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
 HEAD = REVISIONS[-1]
 
 OLD_SQLITE = DATA / "server-v2.db"

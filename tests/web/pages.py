@@ -26,6 +26,10 @@ SEEDED_KIOSK = "demo-central-service-hall-1"
 ANALYST = "web-analyst"
 """The analyst account the tests add (``seed.ACCOUNTS``); admin pages about a user name it."""
 
+RATE_CENTER = "central-service-hall"
+RATE_SERVICE = "vulnerable-families"
+"""A center and one of its services in the demo catalog (the rating pages ask about them)."""
+
 LOGIN_PATH = "/login"
 """Staff log in here (fields ``name`` and ``password``); staff pages wait for it to exist."""
 
@@ -65,4 +69,14 @@ PAGES: tuple[WebPage, ...] = (
     WebPage(f"/admin/users/password?name={ANALYST}", "admin", "admin-user-password"),
     WebPage(f"/admin/users/disable?name={ANALYST}", "admin", "admin-user-disable"),
     WebPage("/admin/catalogs", "admin", "admin-catalogs"),
+    WebPage("/admin/codes", "admin", "admin-codes"),
+    WebPage("/admin/codes/new", "admin", "admin-code-new"),
+    WebPage("/admin/posters", "admin", "admin-posters"),
+    # The citizens' rating pages (the demo data has two centers, so /rate asks which first).
+    WebPage("/rate", "anonymous", "rate-center"),
+    WebPage(f"/rate?center={RATE_CENTER}", "anonymous", "rate-service"),
+    WebPage(f"/rate?center={RATE_CENTER}&service={RATE_SERVICE}", "anonymous", "rate-faces"),
+    WebPage("/v", "anonymous", "rate-code"),
+    WebPage(f"/rate/thanks?center={RATE_CENTER}", "anonymous", "rate-thanks"),
+    WebPage("/privacy", "anonymous", "privacy"),
 )

@@ -30,7 +30,8 @@ def test_an_analyst_signs_in_filters_moderates_downloads_and_signs_out(
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(lambda url: f"service={program}" in url)
     assert page.locator("h1").inner_text() == "Results"
-    assert page.locator("table caption").count() == 2  # programs, then the program by center
+    # programs, then the program by center, then the programs by channel
+    assert page.locator("table caption").count() == 3
 
     page.get_by_role("link", name="Priorities").click()
     page.wait_for_url(lambda url: "/staff/priorities" in url)

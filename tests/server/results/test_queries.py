@@ -223,6 +223,7 @@ def test_raw_ratings_are_anonymous_and_carry_their_reasons(filled: Site) -> None
             "language": "ka",
             "channel": "kiosk",
             "burst": burst,
+            "unverified": False,
         }
         for score, reasons, burst in (
             (1, ["long-wait", "staff-attitude"], False),
@@ -240,6 +241,7 @@ def test_raw_ratings_are_anonymous_and_carry_their_reasons(filled: Site) -> None
             "language": "ka",
             "channel": "kiosk",
             "burst": False,
+            "unverified": False,
         }
         for service, score, reasons in ((OTHER_SERVICE, 4, ["good-food"]), (SERVICE, 2, []))
     ]
@@ -267,3 +269,22 @@ def test_raw_ratings_stream_in_small_fetches(site: Site, monkeypatch: pytest.Mon
     early = raw_ratings(site.engine, [MAR])
     next(early)
     early.close()  # gives its connection back
+
+
+def test_figures_per_channel_add_up_to_the_figures_of_those_channels(filled: Site) -> None:
+    with filled.engine.connect() as conn:
+        by_channel = queries.channel_score_counts(conn, Q1)
+        assert by_channel == {"kiosk": score_counts(conn, Q1)}
+        assert queries.add_channels(by_channel, ("kiosk", "web-verified")) == score_counts(conn, Q1)
+        assert queries.add_channels(by_channel, ("web-open",)) == {}
+        assert score_counts(conn, Q1, channel=("kiosk", "web-open")) == score_counts(conn, Q1)
+        assert score_counts(conn, Q1, channel=("web-verified", "web-open")) == {}
+        assert queries.channel_monthly_counts(conn, Q1) == {
+            "kiosk": {FEB: (1, 0, 0, 0, 1), MAR: (0, 1, 0, 1, 0)}
+        }
+        assert comments(conn, months=Q1, channel="web-open").total == 0
+        assert {c.channel for c in comments(conn, months=Q1, channel=("kiosk",)).comments} == {
+            "kiosk"
+        }
+    assert list(raw_ratings(filled.engine, Q1, channel=("web-open",))) == []
+    assert len(list(raw_ratings(filled.engine, Q1, channel=("kiosk", "web-open")))) == 5

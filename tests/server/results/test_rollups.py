@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, text
 
 from common.catalog import demo_catalog_bytes
 from common.protocol import STORED
-from common.records import GENESIS_HASH
+from common.records import GENESIS_HASH, HELD_APART
 from server.batches import receive_records
 from server.catalogs import store_catalog
 from server.db import (
@@ -88,6 +88,7 @@ class Device:
         service: str = SERVICE,
         burst: bool = False,
         catalog_version: str = "2026.1",
+        unverified: bool = False,
     ) -> dict[str, Any]:
         return self._next(
             kind="rating",
@@ -95,7 +96,7 @@ class Device:
             service_id=service,
             created_at=created_at,
             utc_offset_min=offset,
-            flags=["burst"] if burst else [],
+            flags=["burst"] * burst + ["unverified"] * unverified,
             catalog_version=catalog_version,
         )
 
@@ -221,7 +222,7 @@ def recount(engine: Engine, low_max: dict[str, int] | None = None) -> dict[str, 
 
     def place(row: Any) -> tuple[str, int, int, int]:
         moment = local_time(row["created_at"], row["utc_offset_min"])
-        burst = int("burst" in json.loads(row["flags"]))
+        burst = int(not HELD_APART.isdisjoint(json.loads(row["flags"])))
         return month_of(moment), moment.weekday(), moment.hour, burst
 
     for row in ratings.values():
@@ -333,18 +334,19 @@ def test_local_month_weekday_and_hour(site: Site) -> None:
     assert_counted(site)
 
 
-def test_burst_ratings_are_counted_apart(site: Site) -> None:
+def test_burst_and_unverified_ratings_are_counted_apart(site: Site) -> None:
     device = site.device()
     plain = device.rating(2)
     flagged = device.rating(2, burst=True)
+    unverified = device.rating(2, unverified=True)
     site.send(device, plain, device.reasons(plain, "long-wait"))
-    site.send(device, flagged, device.reasons(flagged, "long-wait"))
+    site.send(device, flagged, device.reasons(flagged, "long-wait"), unverified)
     site.refresh()
     counted = table_counts(site.engine)
     assert counted["ratings"] == Counter(
         {
             (SERVICE, CENTER, "2026-03", "kiosk", 0, 2): 1,
-            (SERVICE, CENTER, "2026-03", "kiosk", 1, 2): 1,
+            (SERVICE, CENTER, "2026-03", "kiosk", 1, 2): 2,
         }
     )
     assert counted["reasons"] == Counter(
@@ -353,6 +355,7 @@ def test_burst_ratings_are_counted_apart(site: Site) -> None:
             (SERVICE, CENTER, "2026-03", "kiosk", 1, "low", "long-wait"): 1,
         }
     )
+    assert_counted(site)
 
 
 def test_reason_bands_follow_the_catalog_version_of_the_rating(site: Site) -> None:

@@ -23,6 +23,7 @@ from server.results.statistics import (
     Visibility,
     rank_priorities,
     suppress,
+    suppress_line,
     visibility,
     wilson,
 )
@@ -475,3 +476,26 @@ def test_priorities_ties_and_empty_input() -> None:
     assert rank_priorities([]) == []
     with pytest.raises(ValueError, match="0 <= k <= n"):
         rank_priorities([PriorityItem("x", 4, 3)])
+
+
+def test_a_line_with_one_small_entry_hides_its_smallest_other_entry_too() -> None:
+    assert suppress_line({"kiosk": 12, "web": 3, "other": 20}, 10) == {"kiosk", "web"}
+    assert suppress_line({"kiosk": 3, "web": 4}, 10) == {"kiosk", "web"}
+    assert suppress_line({"kiosk": 12, "web": 0}, 10) == set()
+    assert suppress_line({"kiosk": 10, "web": 11}, 10) == set()
+    # A lone small entry with only zeros beside it: the total equals it and must be hidden by
+    # the caller (it is itself below the threshold); the zeros stay published.
+    assert suppress_line({"kiosk": 3, "web": 0}, 10) == {"kiosk"}
+
+
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=6), st.integers(1, 12))
+@settings(max_examples=200, deadline=None)
+def test_a_suppressed_line_never_gives_back_a_single_hidden_entry(
+    values: list[int], min_n: int
+) -> None:
+    counts = {f"e{i}": n for i, n in enumerate(values)}
+    hidden = suppress_line(counts, min_n)
+    assert {k for k, n in counts.items() if 0 < n < min_n} <= hidden
+    total = sum(values)
+    if total >= min_n or total == 0:  # the total is published: never exactly one hidden
+        assert len(hidden) != 1

@@ -16,10 +16,13 @@ import segno
 from sqlalchemy import Engine, func, select, update
 
 from common.catalog import demo_catalog_bytes
+from common.records import Channel
 from server import cli
 from server.db import audit_log, catalogs, enrollment_codes, kiosks, sessions, users, utc_now
 from server.enrollment import add_center, add_kiosks, hash_code, normalize_code
 from server.web.auth import HASHER, start_session
+from server.web_channel.chains import chain_for
+from server.web_channel.names import WEB_STATUS
 from tests.server.web.conftest import PASSWORD, StaffClient, StaffUser
 
 CENTER = "hall"
@@ -75,6 +78,17 @@ def test_an_unknown_name_is_a_404_page(
         response = admin.get(url)
         assert response.status_code == 404
         check_page(response)
+
+
+def test_a_web_chain_is_no_kiosk_to_revoke(admin: StaffClient, engine: Engine) -> None:
+    add_center(engine, "hall", "დარბაზი", "Hall")
+    with engine.begin() as conn:
+        chain = chain_for(conn, "key", Channel.WEB_OPEN, "hall")
+    assert admin.get("/admin/kiosks/revoke", params={"name": chain.name}).status_code == 404
+    assert admin.submit("/admin/kiosks/revoke", {"name": chain.name}).status_code == 404
+    with engine.connect() as conn:
+        status = conn.execute(select(kiosks.c.status).where(kiosks.c.id == chain.id))
+        assert status.scalar_one() == WEB_STATUS
 
 
 # -- kiosks ---------------------------------------------------------------------------------

@@ -89,6 +89,8 @@ WALK_USER = "walk-user"
 REVOKE = "/admin/kiosks/revoke"
 PASSWORD_PAGE = "/admin/users/password"
 DISABLE = "/admin/users/disable"
+CODES_REVOKE = "/admin/codes/revoke"
+POSTER = "/admin/posters/download"
 
 ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/"): public(REDIRECT),
@@ -125,6 +127,27 @@ ROUTES: dict[tuple[str, str], Expect] = {
     ("POST", "/admin/users/disable"): needs("admin", "POST"),
     ("GET", "/admin/catalogs"): needs("admin", "GET"),
     ("POST", "/admin/catalogs"): needs("admin", "POST"),
+    # The citizens' rating pages: open to everyone; the walk's database has no catalog, and
+    # a form without its signed token is refused (400) before anything else.
+    ("GET", "/rate"): public(OK),
+    ("GET", "/r/{short}"): Expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, "/r/abcdefgh"),
+    ("GET", "/v"): public(OK),
+    ("GET", "/v/{code}"): Expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, "/v/ABCD-EFGH-JKMN"),
+    ("POST", "/rate/answer"): public("status 400"),
+    ("GET", "/rate/reasons"): public("status 400"),
+    ("POST", "/rate/reasons"): public("status 400"),
+    ("GET", "/rate/comment"): public("status 400"),
+    ("POST", "/rate/comment"): public("status 400"),
+    ("GET", "/rate/thanks"): public(OK),
+    ("GET", "/privacy"): public(OK),
+    # The web channel's admin pages: the walk's database has a center but no code batch.
+    ("GET", "/admin/codes"): needs("admin", "GET"),
+    ("GET", "/admin/codes/new"): needs("admin", "GET"),
+    ("POST", "/admin/codes/new"): needs("admin", "POST"),
+    ("GET", "/admin/codes/revoke"): Expect(LOGIN, FORBIDDEN, NOT_FOUND, f"{CODES_REVOKE}?batch=1"),
+    ("POST", "/admin/codes/revoke"): needs("admin", "POST"),
+    ("GET", "/admin/posters"): needs("admin", "GET"),
+    ("GET", "/admin/posters/download"): needs("admin", "GET", f"{POSTER}?center=hall"),
 }  # fmt: skip
 
 NOT_PAGES = ("/api/", "/static/")

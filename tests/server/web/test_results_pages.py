@@ -78,7 +78,8 @@ def test_priorities_are_ranked_by_the_lower_bound(seeded: Engine, analyst: Staff
     )
     with seeded.connect() as conn:
         names = load_names(conn)
-    shown = re.findall(r'<th scope="row">([^<]+)</th>', response.text)
+    ranking = response.text.split("<h2>By channel</h2>")[0]
+    shown = re.findall(r'<th scope="row">([^<]+)</th>', ranking)
     assert shown == [names.service(entry.id, "en") for entry in ranked]
     assert "<svg" in response.text and "<title" in response.text
     table = analyst.get("/staff/priorities/download", params={"period": "2025", "lang": "en"})
@@ -189,6 +190,7 @@ def test_the_public_page_publishes_closed_periods_frozen_and_suppressed(
         "README.txt",
         "cells.csv",
         "priorities.csv",
+        "channels.csv",
         "snapshot.json",
         "integrity.json",
     }
