@@ -42,6 +42,7 @@ from server.migrations.legacy import BASELINE
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from server.results.periods import Period
     from server.web.site import Site
 
 log = logging.getLogger("server.cli")
@@ -87,6 +88,15 @@ def _moment(text: str) -> datetime:
             "use an ISO 8601 time, e.g. 2025-03-01T12:00:00Z"
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _period(text: str) -> Period:
+    from server.results.periods import Period
+
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", type=Path, metavar="FILE", help="write here (UTF-8 with BOM) instead of stdout"
     )
+
+    audit = commands.add_parser(
+        "audit-export", parents=[common],
+        help="a ZIP with which anyone can check the records and published results (docs/audit.md)",
+    )  # fmt: skip
+    audit.add_argument("--output", type=Path, metavar="FILE", required=True)
+    audit.add_argument(
+        "--period", type=_period, metavar="PERIOD",
+        help="YYYY, YYYY-Qn or YYYY-MM, by the ratings' local month (default: every period)",
+    )  # fmt: skip
 
     demo = commands.add_parser(
         "demo-data", parents=[common],
@@ -531,6 +551,15 @@ def _cmd_export(args: argparse.Namespace) -> None:
     print(f"{count} ratings written to {args.output}.", file=sys.stderr)
 
 
+def _cmd_audit_export(args: argparse.Namespace) -> None:
+    from server.audit_export import AuditExportError, write_audit_export
+
+    try:
+        print(write_audit_export(_engine(args.db), args.output, args.period).line())
+    except AuditExportError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> None:
     """Migrates the database first, so one command gives a newcomer something to look at."""
     from server.demo_data import seed_demo
@@ -555,6 +584,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "kiosks": _cmd_kiosks,
     "import": _cmd_import,
     "export": _cmd_export,
+    "audit-export": _cmd_audit_export,
     "demo-data": _cmd_demo_data,
 }
 

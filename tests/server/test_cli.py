@@ -175,3 +175,20 @@ def test_serve_with_two_workers_answers_from_each_of_them(tmp_path: Path) -> Non
                     os.kill(pid, signal.SIGCONT)
             assert statuses == [200] * STOPPED_WINDOW_REQUESTS, f"worker {serving} alone"
         assert requests.get(live.url + "/results", timeout=10).status_code == 200
+
+
+def test_audit_export_writes_the_zip_and_refuses_plainly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    assert run("init-db", "--db", url).returncode == 0
+    output = tmp_path / "audit.zip"
+    done = run("audit-export", "--db", url, "--output", str(output), "--period", "2026-Q1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Audit export of period 2026-Q1 written to {output}: 0 devices")
+    assert output.exists()
+    bad_period = run("audit-export", "--db", url, "--output", str(output), "--period", "2026-13")
+    assert bad_period.returncode == 2
+    assert "'2026-13' is not a period such as 2026-03, 2026-Q1 or 2026" in bad_period.stderr
+    assert_clean_error(
+        run("audit-export", "--db", url, "--output", str(tmp_path / "no" / "dir" / "a.zip")),
+        "cannot write",
+    )
