@@ -24,7 +24,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from kiosk.storage import Draft, Store  # noqa: E402
-from sync.job import SyncJob, enroll  # noqa: E402
+from sync.enrollment import enroll  # noqa: E402
+from sync.job import SyncJob  # noqa: E402
 from sync.keys import KioskFiles  # noqa: E402
 from tests.server.live import LiveServer  # noqa: E402
 

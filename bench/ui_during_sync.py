@@ -33,7 +33,7 @@ from sync_backlog import CENTER, fill  # noqa: E402
 from common.catalog import demo_catalog  # noqa: E402
 from kiosk.flow import Step  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
-from sync.job import enroll  # noqa: E402
+from sync.enrollment import enroll  # noqa: E402
 from tests.server.live import LiveServer  # noqa: E402
 from ui.kiosk_app import KioskApp  # noqa: E402
 

@@ -251,7 +251,7 @@ class Flow:
     def _rating_saved(self, result: SaveResult) -> None:
         self.saving = False
         if isinstance(result, StorageError):
-            self._failed(result)
+            self._failed(Kind.RATING, result)
             return
         self.rating = result
         if self.reasons():
@@ -289,7 +289,7 @@ class Flow:
     def _reasons_saved(self, result: SaveResult) -> None:
         self.saving = False
         if isinstance(result, StorageError):
-            self._failed(result)
+            self._failed(Kind.REASONS, result)
             return
         self.reasons_saved = True
         self._after_reasons()
@@ -320,7 +320,7 @@ class Flow:
     def _comment_saved(self, result: SaveResult) -> None:
         self.saving = False
         if isinstance(result, StorageError):
-            self._failed(result)
+            self._failed(Kind.COMMENT, result)
             return
         self._go(Step.THANKS)
 
@@ -332,8 +332,8 @@ class Flow:
         self.prompt_deadline = None
         self._changed()
 
-    def _failed(self, error: StorageError) -> None:
-        log.error("a rating could not be saved: %s", error)
+    def _failed(self, kind: Kind, error: StorageError) -> None:
+        log.error("the %s just given could not be saved: %s", kind, error)
         self.error = error
         self._go(Step.ERROR)
 

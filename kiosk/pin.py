@@ -1,8 +1,15 @@
 """The staff PIN: stored only as a salted scrypt hash, with lock-outs that grow after wrong
 guesses, so a citizen cannot guess their way into the admin panel.
 
-The failure count and the lock-out end are kept in the kiosk database (``meta``), so turning
-the tablet off and on does not reset them.
+A lock-out is timed by a monotonic clock, never the wall clock: setting the tablet's date back
+must not lock staff out for a day, nor setting it forward let a guesser in. What the database
+keeps (``meta``) is the failure count and the lock-out time *remaining*, saved when the lock
+starts and again every few seconds while it runs (:meth:`PinGuard.checkpoint`), so a restart
+or a power cut resumes the lock-out where it was (a little longer at worst, never shorter),
+and never beyond the 15-minute cap.
+
+The guard keeps its state in memory and only hands writes to the store, so with the app's
+database (``kiosk.database``) checking a PIN never waits for the disk.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 SCRYPT_N = 2**14
 SCRYPT_R = 8
@@ -24,6 +31,8 @@ FREE_ATTEMPTS = 3
 """Wrong PINs allowed before the first lock-out."""
 FIRST_LOCKOUT_S = 30.0
 MAX_LOCKOUT_S = 15 * 60.0
+
+T = TypeVar("T", int, float)
 
 
 class PinError(ValueError):
@@ -83,43 +92,64 @@ class PinGuard:
 
     HASH_KEY = "admin_pin"
     FAILURES_KEY = "admin_pin_failures"
+    REMAINING_KEY = "admin_pin_lock_remaining_s"
     LOCKED_UNTIL_KEY = "admin_pin_locked_until"
+    """Older versions kept the lock-out's end by the wall clock; read once, then cleared."""
+    CHECKPOINT_S = 10.0
+    """How often (at most) a running lock-out's remaining time is saved."""
 
-    def __init__(self, store: MetaStore, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: MetaStore, clock: Callable[[], float] = time.monotonic) -> None:
+        """``clock``: monotonic seconds (any origin); the state is read from ``store`` once."""
         self.store = store
         self.clock = clock
+        self._hash = store.get_meta(self.HASH_KEY) or None
+        self._failures = _number(store.get_meta(self.FAILURES_KEY), 0)
+        remaining = _number(store.get_meta(self.REMAINING_KEY), 0.0)
+        legacy = _number(store.get_meta(self.LOCKED_UNTIL_KEY), 0.0)
+        if legacy:
+            remaining = max(remaining, legacy - time.time())
+        remaining = min(max(remaining, 0.0), MAX_LOCKOUT_S)
+        self._until = self.clock() + remaining
+        self._saved_at = self.clock()
+        self._saved = remaining
+        if legacy:
+            store.set_meta(self.LOCKED_UNTIL_KEY, "0")
+            self._save_remaining(remaining)
 
     def is_set(self) -> bool:
-        return bool(self.store.get_meta(self.HASH_KEY))
+        return bool(self._hash)
 
     def set_pin(self, pin: str, repeated: str) -> None:
         validate_new_pin(pin, repeated)
-        self.store.set_meta(self.HASH_KEY, hash_pin(pin))
-        self._reset()
+        self._keep_hash(hash_pin(pin))
 
     def set_hash(self, hashed: str) -> None:
         """Keep a new PIN's hash made elsewhere: :func:`hash_pin` is slow on purpose, so the UI
         checks the PIN with :func:`validate_new_pin` and hashes it off the GUI thread."""
         if not hashed.startswith("scrypt$"):
             raise ValueError("not a PIN hash")
+        self._keep_hash(hashed)
+
+    def _keep_hash(self, hashed: str) -> None:
+        self._hash = hashed
         self.store.set_meta(self.HASH_KEY, hashed)
         self._reset()
 
     def locked_for(self) -> float:
-        until = float(self.store.get_meta(self.LOCKED_UNTIL_KEY, "0") or 0)
-        return max(0.0, until - self.clock())
+        """Seconds until PINs are compared again (0 when not locked)."""
+        return min(MAX_LOCKOUT_S, max(0.0, self._until - self.clock()))
 
     def failures(self) -> int:
-        return int(self.store.get_meta(self.FAILURES_KEY, "0") or 0)
+        return self._failures
 
     def stored_hash(self) -> str | None:
-        return self.store.get_meta(self.HASH_KEY)
+        return self._hash
 
     def check(self, pin: str) -> Attempt:
         """Try a PIN. While locked, no PIN is even compared."""
         locked = self.locked_for()
         if locked > 0:
-            return Attempt(ok=False, locked_for_s=locked, failures=self.failures())
+            return Attempt(ok=False, locked_for_s=locked, failures=self._failures)
         stored = self.stored_hash()
         return self.record(bool(stored) and pin_matches(pin, stored or ""))
 
@@ -129,16 +159,44 @@ class PinGuard:
         if ok:
             self._reset()
             return Attempt(ok=True)
-        failures = self.failures() + 1
-        self.store.set_meta(self.FAILURES_KEY, str(failures))
-        lockout = lockout_after(failures)
+        self._failures += 1
+        self.store.set_meta(self.FAILURES_KEY, str(self._failures))
+        lockout = lockout_after(self._failures)
         if lockout:
-            self.store.set_meta(self.LOCKED_UNTIL_KEY, str(self.clock() + lockout))
-        return Attempt(ok=False, locked_for_s=lockout, failures=failures)
+            self._until = self.clock() + lockout
+            self._save_remaining(lockout)
+        return Attempt(ok=False, locked_for_s=lockout, failures=self._failures)
+
+    def checkpoint(self) -> None:
+        """Save the remaining lock-out time if it moved on since it was last saved; the app
+        calls this every few seconds, so a restart resumes the lock-out where it was."""
+        remaining = self.locked_for()
+        if remaining == self._saved:
+            return
+        if remaining == 0 or self.clock() - self._saved_at >= self.CHECKPOINT_S:
+            self._save_remaining(remaining)
+
+    def _save_remaining(self, remaining: float) -> None:
+        self._saved = remaining
+        self._saved_at = self.clock()
+        self.store.set_meta(self.REMAINING_KEY, f"{remaining:.1f}")
 
     def _reset(self) -> None:
+        self._failures = 0
+        self._until = self.clock()
         self.store.set_meta(self.FAILURES_KEY, "0")
-        self.store.set_meta(self.LOCKED_UNTIL_KEY, "0")
+        self._save_remaining(0.0)
+
+
+def _number(text: str | None, default: T) -> T:
+    """A number kept as text in ``meta``; the default for a missing or damaged one."""
+    try:
+        value = type(default)(text or default)
+    except (TypeError, ValueError):
+        return default
+    if isinstance(value, float) and value != value:  # NaN
+        return default
+    return value
 
 
 def lockout_after(failures: int) -> float:

@@ -7,8 +7,12 @@ Why this shape:
   the hashed content (see ``common.records``).
 - ``seq`` comes from ``AUTOINCREMENT`` so a sequence number is never reused, even after synced
   records are pruned; the chain head lives in ``meta`` for the same reason.
-- Every ``sqlite3`` failure is turned into a :class:`StorageError` with a kind staff can act on
-  (disk full, corrupt file, read-only, busy) instead of a traceback.
+- SQLite's reports of the tablet's conditions (disk full, damaged file, read-only, busy, I/O)
+  become a :class:`StorageError` staff can act on, sorted by SQLite's error code
+  (``kiosk.errors``); programming errors are raised as they are.
+- ``PRAGMA quick_check`` reads the whole file, which takes long on a big database: the app
+  checks once at start (``kiosk.salvage.heal``), and connections opened later in the same
+  process skip it.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 import uuid as uuidlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from common.records import (
     FIELDS,
@@ -33,6 +38,7 @@ from common.records import (
     format_utc,
     record_hash,
 )
+from kiosk.errors import StorageError, storage_errors, storage_kind
 
 log = logging.getLogger("kiosk.storage")
 
@@ -83,35 +89,32 @@ RECORD_COLUMNS = ", ".join(FIELDS)
 """The records table holds one column per record field, under the field's name."""
 
 
-class StorageError(Exception):
-    """A storage failure staff can act on; ``kind`` is full, corrupt, readonly, busy or io."""
+BUSY_TIMEOUT_MS = 10_000
+"""How long a write waits for another connection's transaction (the sync job's) to end. Only
+background threads write, so the wait never freezes the screen."""
 
-    MESSAGES: ClassVar[dict[str, str]] = {
-        "full": "The tablet's storage is full. Free some space; no rating was lost.",
-        "corrupt": "The ratings database is damaged. Call support; do not delete the file.",
-        "readonly": "The ratings database cannot be written (read-only storage).",
-        "busy": "The ratings database is busy. Try again in a moment.",
-        "io": "The ratings database could not be read or written.",
-    }
-
-    def __init__(self, kind: str, path: Path | str, detail: str = "") -> None:
-        self.kind = kind
-        self.path = str(path)
-        self.detail = detail
-        super().__init__(f"{self.MESSAGES[kind]} ({self.path}: {detail})")
+_checked: set[str] = set()
+_checked_lock = threading.Lock()
 
 
-def _classify(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "full" in text:
-        return "full"
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return "corrupt"
-    if "readonly" in text or "read-only" in text:
-        return "readonly"
-    if "locked" in text or "busy" in text:
-        return "busy"
-    return "io"
+def _check_key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def mark_checked(path: Path | str) -> None:
+    """Remember that ``path`` passed ``quick_check`` in this process (done at start)."""
+    with _checked_lock:
+        _checked.add(_check_key(Path(path)))
+
+
+def forget_checked(path: Path | str) -> None:
+    with _checked_lock:
+        _checked.discard(_check_key(Path(path)))
+
+
+def was_checked(path: Path | str) -> bool:
+    with _checked_lock:
+        return _check_key(Path(path)) in _checked
 
 
 @dataclass(frozen=True)
@@ -140,34 +143,56 @@ def local_offset_minutes(moment: datetime) -> int:
 
 
 class Store:
-    """One connection to the kiosk database. Use one Store per thread."""
+    """One connection to the kiosk database. Use one Store per thread (a ``read_only`` one may
+    be shared between threads that take turns)."""
 
-    def __init__(self, path: Path | str, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        quick_check: bool | None = None,
+        read_only: bool = False,
+    ) -> None:
+        """``quick_check``: None checks the file unless this process already did (see
+        :func:`mark_checked`). ``read_only``: a connection that refuses every write (``PRAGMA
+        query_only``), does not migrate, and may be used from several threads in turn."""
         self.path = Path(path)
         self.clock = clock
+        self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        with storage_errors(self.path):
+            self.conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=not read_only,
+            )
             self.conn.row_factory = sqlite3.Row
-        except sqlite3.Error as exc:
-            raise StorageError(_classify(exc), self.path, str(exc)) from exc
         try:
-            self._setup()
-        except StorageError:
+            with storage_errors(self.path):
+                self._setup(was_checked(self.path) if quick_check is None else not quick_check)
+        except BaseException:
             self.conn.close()
             raise
-        except sqlite3.Error as exc:
-            self.conn.close()
-            raise StorageError(_classify(exc), self.path, str(exc)) from exc
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def _setup(self) -> None:
+    def _setup(self, skip_check: bool) -> None:
         conn = self.conn
-        conn.execute("PRAGMA busy_timeout = 10000")
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            raise StorageError("corrupt", self.path, f"quick_check: {result}")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not skip_check:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if result != "ok":
+                raise StorageError("corrupt", self.path, f"quick_check: {result}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:  # refused before anything in the file is changed
+            raise StorageError(
+                "io", self.path, f"schema version {version} is newer than this app knows"
+            )
+        if self.read_only:
+            conn.execute("PRAGMA query_only = ON")
+            return
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -175,10 +200,6 @@ class Store:
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StorageError(
-                "io", self.path, f"schema version {version} is newer than this app knows"
-            )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             log.info("migrating %s to schema version %d", self.path, target)
             with self.transaction() as conn:
@@ -189,19 +210,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; sqlite errors become :class:`StorageError`."""
-        try:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; the tablet's conditions become
+        :class:`StorageError`, and the transaction is rolled back on any error."""
+        with storage_errors(self.path):
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(_classify(exc), self.path, str(exc)) from exc
         try:
             yield self.conn
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StorageError(_classify(exc), self.path, str(exc)) from exc
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error as failed:
+                    log.warning("rollback failed: %s", failed)
+            kind = storage_kind(exc)
+            if kind is not None:
+                raise StorageError(kind, self.path, str(exc)) from exc
             raise
 
     def close(self) -> None:
@@ -216,7 +240,7 @@ class Store:
     # -- metadata ---------------------------------------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self._query("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
@@ -252,8 +276,8 @@ class Store:
             )
 
     def audit_log(self) -> list[tuple[str, str, str]]:
-        rows = self._query("SELECT at, action, detail FROM audit_log ORDER BY id")
-        return [tuple(row) for row in rows.fetchall()]
+        rows = self._all("SELECT at, action, detail FROM audit_log ORDER BY id")
+        return [(row[0], row[1], row[2]) for row in rows]
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -303,20 +327,29 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise StorageError(_classify(exc), self.path, str(exc)) from exc
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Every row of a query; rows are fetched inside the error conversion, since a damaged
+        page is only met while reading."""
+        with storage_errors(self.path):
+            return self.conn.execute(sql, params).fetchall()
+
+    def _count(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        row = self._one(sql, params)
+        return row[0] if row is not None else None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        with storage_errors(self.path):
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+            return row
 
     def records(
         self, where: str = "1", params: tuple[Any, ...] = (), limit: int = -1
     ) -> list[Record]:
-        rows = self._query(
+        rows = self._all(
             f"SELECT {RECORD_COLUMNS} FROM records WHERE {where} ORDER BY seq LIMIT ?",
             (*params, limit),
         )
-        return [_record(row) for row in rows.fetchall()]
+        return [_record(row) for row in rows]
 
     def get(self, record_uuid: str) -> Record | None:
         found = self.records("uuid = ?", (record_uuid,))
@@ -328,24 +361,24 @@ class Store:
 
     def pending_count(self) -> int:
         query = "SELECT count(*) FROM records WHERE sync_state = ?"
-        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
+        return self._count(query, (SyncState.PENDING,))
 
     def pending_ratings(self) -> int:
         """How many ratings still have something to send (the rating itself, or the reasons
         or comment given with it): what staff mean by "waiting", unlike the record count."""
         query = "SELECT count(DISTINCT rating_uuid) FROM records WHERE sync_state = ?"
-        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
+        return self._count(query, (SyncState.PENDING,))
 
     def oldest_pending_at(self) -> str | None:
         query = "SELECT min(created_at) FROM records WHERE sync_state = ?"
-        return self._query(query, (SyncState.PENDING,)).fetchone()[0]
+        return self._count(query, (SyncState.PENDING,))
 
     def count(self) -> int:
-        return self._query("SELECT count(*) FROM records").fetchone()[0]
+        return self._count("SELECT count(*) FROM records")
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the newest record ever written, or (0, genesis)."""
-        seq = self._query("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+        seq = self._one("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
         return (seq[0] if seq else 0, self.get_meta("chain_head", GENESIS_HASH) or GENESIS_HASH)
 
     # -- sync bookkeeping ------------------------------------------------------------------
@@ -382,11 +415,11 @@ class Store:
         self.settle([], reasons)
 
     def quarantined(self) -> list[tuple[Record, str]]:
-        rows = self._query(
+        rows = self._all(
             f"SELECT {RECORD_COLUMNS}, quarantine_reason FROM records "
             "WHERE sync_state = ? ORDER BY seq",
             (SyncState.QUARANTINED,),
-        ).fetchall()
+        )
         return [(_record(row), row["quarantine_reason"] or "") for row in rows]
 
     def resend_after(self, high_water_mark: int) -> int:
@@ -400,12 +433,27 @@ class Store:
             return cursor.rowcount
 
     def prune_synced(self, retention: timedelta) -> int:
-        """Delete synced records older than ``retention``; pending ones are never deleted."""
+        """Delete records synced more than ``retention`` ago by this store's clock; pending
+        ones are never deleted. Sync prunes with :meth:`prune_synced_through` instead, since a
+        tablet's clock can jump."""
         cutoff = format_utc(self.clock() - retention)
         with self.transaction() as conn:
             cursor = conn.execute(
                 "DELETE FROM records WHERE sync_state = ? AND synced_at < ?",
                 (SyncState.SYNCED, cutoff),
+            )
+            return cursor.rowcount
+
+    def prune_synced_through(self, seq: int) -> int:
+        """Delete synced records up to ``seq``; pending and set-aside ones are never deleted.
+
+        The sync job decides ``seq`` from what the server confirmed holding and for how long
+        (``sync.pruning``), so no clock on the tablet can make it delete early.
+        """
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "DELETE FROM records WHERE sync_state = ? AND seq <= ?",
+                (SyncState.SYNCED, seq),
             )
             return cursor.rowcount
 

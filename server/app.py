@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import Connection, ExceptionContext
 from starlette.concurrency import run_in_threadpool
 
 from common import __version__
@@ -47,6 +48,7 @@ from server.batches import parse_envelope, receive_batch, require_idempotency_ke
 from server.catalogs import catalog_for, etag_matches
 from server.enrollment import RateLimit, enroll
 from server.errors import ApiError
+from server.http_errors import DatabaseOutage
 from server.http_errors import install as install_error_handlers
 from server.kiosks import record_heartbeat
 from server.web import routes as web_routes
@@ -87,7 +89,21 @@ def create_app(
         version=__version__,
         description="Kiosk ↔ server protocol v1; see docs/protocol.md.",
     )
-    install_error_handlers(app)
+    outage = DatabaseOutage()
+
+    @event.listens_for(engine, "engine_connect")
+    def _database_answered(_conn: Connection) -> None:
+        # The database accepted a connection: an outage (see DatabaseOutage) is over.
+        outage.recovered()
+
+    @event.listens_for(engine, "handle_error")
+    def _connect_failed(context: ExceptionContext) -> None:
+        # No connection could be made at all: the database is away, not the query wrong.
+        if context.connection is None:
+            context.is_disconnect = True
+
+    install_error_handlers(app, outage)
+    app.state.database_outage = outage
     app.include_router(web_routes.router(site))
 
     async def signed(request: Request) -> tuple[Kiosk, bytes]:

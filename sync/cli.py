@@ -22,8 +22,11 @@ from common import __version__
 from kiosk.keys import CredentialsError
 from kiosk.storage import StorageError
 from sync.client import AuthError, PermanentError, SyncError, TransientError
-from sync.job import DEMO_MESSAGE, DemoData, NotEnrolled, SyncJob, enroll, read_status
+from sync.demo import DEMO_MESSAGE, DemoData
+from sync.enrollment import enroll
+from sync.job import NotEnrolled, SyncJob
 from sync.lock import SyncBusy
+from sync.status import read_status
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

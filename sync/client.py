@@ -65,13 +65,24 @@ MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 class SyncError(Exception):
-    """Base of every sync failure; ``str()`` is a sentence staff can read."""
+    """Base of every sync failure; ``str()`` is a sentence staff can read.
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    ``detail`` is the server's own message when it sent one (kept apart to quote it alone).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
+        self.detail = detail
 
 
 class TransientError(SyncError):
@@ -376,7 +387,9 @@ class SyncClient:
                 code="bad_answer",
                 status=status,
             )
-        return PermanentError("The server refused the request." + suffix, code=code, status=status)
+        return PermanentError(
+            "The server refused the request." + suffix, code=code, status=status, detail=detail
+        )
 
     def _validated(self, answer: Answer, model: type[AnswerModel], what: str) -> AnswerModel:
         """The answer's body as ``model``; a :class:`TransientError` ``bad_answer`` if it is not.

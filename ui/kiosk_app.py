@@ -12,16 +12,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from common.catalog import Catalog, CatalogError, load_catalog
 from common.theme import Theme, ThemeError, load_theme
+from kiosk.database import KioskDatabase
 from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings, SettingsError, save_settings
-from kiosk.storage import Store, utc_now
-from kiosk.writer import RecordWriter
+from kiosk.storage import utc_now
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.screens.welcome import WelcomeScreen
@@ -31,7 +31,7 @@ from ui.staff.wizard import Enroller, SetupWizard, default_enroller
 from ui.theme import DEMO_THEME
 
 if TYPE_CHECKING:
-    from sync.job import BackgroundSync  # imported when sync starts, not at launch
+    from sync.background import BackgroundSync  # imported when sync starts, not at launch
 
 log = logging.getLogger("ui.kiosk_app")
 
@@ -82,14 +82,16 @@ class KioskApp(QObject):
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = utc_now,
-        pin_clock: Callable[[], float] = time.time,
+        pin_clock: Callable[[], float] = time.monotonic,
         enroller: Enroller = default_enroller,
         export_folders: Callable[[], list[Path]] = removable_media,
         sync_options: dict[str, object] | None = None,
         demo: bool = False,
     ) -> None:
         """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
-        ratings are never synced or exported."""
+        ratings are never synced or exported. ``pin_clock``: monotonic seconds for the PIN
+        lock-out. A damaged database is salvaged here (``kiosk.salvage``), before the window
+        opens; the staff panel then says what happened."""
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
@@ -98,12 +100,15 @@ class KioskApp(QObject):
         self.settings = settings or Settings()
         self.enroller = enroller
         self.sync_options = sync_options or {}
-        db_path = self.data_dir / DB_FILE
-        self.writer = RecordWriter(db_path, clock=wall_clock)
-        self.store = Store(db_path, clock=wall_clock)
-        if demo and not self.store.is_demo():
-            self.store.mark_demo()
+        self.store = KioskDatabase(self.data_dir / DB_FILE, wall_clock, demo=demo)
+        """The one way into the database: writes on its own thread, reads on workers."""
+        self.writer = self.store.writer
         self.demo = self.store.is_demo()
+        self.pin = PinGuard(self.store, clock=pin_clock)
+        self._pin_timer = QTimer(self)
+        self._pin_timer.setInterval(round(PinGuard.CHECKPOINT_S * 1000))
+        self._pin_timer.timeout.connect(self.pin.checkpoint)
+        self._pin_timer.start()
         self.flow = Flow(
             catalog, flow_config(self.settings, catalog), QtSaver(self.writer), clock=clock
         )
@@ -113,7 +118,7 @@ class KioskApp(QObject):
             catalog=self.current_catalog,
             settings=self.current_settings,
             apply_settings=self.apply_settings,
-            pin=PinGuard(self.store, clock=pin_clock),
+            pin=self.pin,
             sync_now=self.sync_now,
             sync_status=self.sync_status,
             export_folders=export_folders,
@@ -144,7 +149,9 @@ class KioskApp(QObject):
         return self.settings
 
     def apply_settings(self, settings: Settings, description: str) -> None:
-        """Save, audit and apply a settings change at once."""
+        """Save, audit and apply a settings change at once. The small settings file is
+        written here (whoever reads it next must find the change); its audit entry goes to
+        the database thread."""
         try:
             save_settings(self.data_dir, settings)
         except (SettingsError, OSError) as exc:
@@ -239,7 +246,7 @@ class KioskApp(QObject):
     def start_sync(self) -> None:
         if self.sync is not None or self.demo or not self.enrolled():
             return
-        from sync.job import BackgroundSync
+        from sync.background import BackgroundSync
 
         self.sync = BackgroundSync(
             self.data_dir, on_status=self.status_arrived.emit, **self.sync_options
@@ -259,7 +266,7 @@ class KioskApp(QObject):
             self.sync.sync_now()
 
     def sync_status(self) -> object | None:
-        from sync.job import read_status
+        from sync.status import read_status
 
         return read_status(self.data_dir)
 
@@ -290,8 +297,9 @@ class KioskApp(QObject):
         if self.sync is not None:
             self.sync.stop(timeout=10)
         self.window.allow_close = True
+        self._pin_timer.stop()
+        self.pin.checkpoint()
         self.window.shutdown()
-        self.writer.close()
         self.store.close()
 
 

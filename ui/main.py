@@ -11,8 +11,9 @@ import platformdirs
 
 from common import __version__
 from common.catalog import Catalog, CatalogError, demo_catalog, load_catalog
+from kiosk.errors import StorageError
+from kiosk.logs import setup_logging
 from kiosk.settings import Settings, SettingsError, load_settings
-from kiosk.storage import StorageError
 
 log = logging.getLogger("ui.main")
 
@@ -74,11 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.data_dir = data_folder(args)
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=[logging.StreamHandler(), logging.FileHandler(args.data_dir / "kiosk.log")],
-    )
+    setup_logging(args.data_dir)
     # The device key signs export files even on a kiosk that is never enrolled: make it now.
     from kiosk.keys import ensure_device_key
 
@@ -108,9 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setFont(font)
     try:
         kiosk = KioskApp(args.data_dir, catalog, settings, demo=args.demo)
-    except StorageError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+    except StorageError as exc:  # a damaged file is salvaged; this is what salvage cannot mend
+        log.error("the kiosk cannot start: %s", exc)
         return 3
+    log.info("kiosk %s started with data in %s", __version__, args.data_dir)
     if args.theme:
         kiosk.window.set_theme(theme)
     if kiosk.first_run and not args.demo:

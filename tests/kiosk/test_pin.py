@@ -4,6 +4,9 @@ import pytest
 
 from kiosk.pin import PinError, PinGuard, hash_pin, lockout_after, pin_matches
 from kiosk.storage import Store
+from tests.conftest import FakeClock
+
+PIN = "482913"
 
 
 @pytest.fixture
@@ -87,3 +90,76 @@ def test_a_hash_made_elsewhere_is_kept_and_clears_the_lockout(guard):
     assert guard.check("135792").ok
     with pytest.raises(ValueError, match="not a PIN hash"):
         guard.set_hash("135792")  # a PIN is never stored as it is
+
+
+def lock_out(guard: PinGuard) -> None:
+    for _attempt in range(3):
+        guard.check("000000")
+    assert guard.locked_for() == 30
+
+
+def test_setting_the_wall_clock_back_or_forward_changes_nothing(guard, clock, monkeypatch):
+    lock_out(guard)
+    day = 24 * 3600
+    for jump in (-day, +day, -365 * day):
+        monkeypatch.setattr("time.time", lambda jump=jump: 1_800_000_000.0 + jump)
+        assert guard.locked_for() == 30
+        assert guard.check(PIN).locked_for_s == 30  # still refused, no longer, no shorter
+    clock.advance(30)
+    assert guard.check(PIN).ok
+
+
+def test_a_restart_resumes_the_lockout_where_it_was(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path) as store:
+        guard = PinGuard(store, clock=clock)
+        guard.set_pin(PIN, PIN)
+        lock_out(guard)
+        clock.advance(5)
+        guard.checkpoint()  # too soon to save again: a restart now would give 30 s
+        with Store(path) as other:
+            assert PinGuard(other, clock=clock).locked_for() == 30
+        clock.advance(7)
+        guard.checkpoint()
+    after_reboot = FakeClock()
+    after_reboot.now = 3.0  # a monotonic clock starts again near zero after a reboot
+    with Store(path) as store:
+        resumed = PinGuard(store, clock=after_reboot)
+        assert resumed.locked_for() == pytest.approx(18)
+        assert resumed.check(PIN).ok is False
+        after_reboot.advance(18)
+        assert resumed.check(PIN).ok
+
+
+def test_a_lockout_that_ran_out_is_saved_as_over(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path) as store:
+        guard = PinGuard(store, clock=clock)
+        guard.set_pin(PIN, PIN)
+        lock_out(guard)
+        clock.advance(31)
+        guard.checkpoint()
+    with Store(path) as store:
+        assert PinGuard(store, clock=clock).locked_for() == 0
+
+
+def test_a_stored_lockout_is_never_longer_than_15_minutes(tmp_path, clock):
+    with Store(tmp_path / "kiosk.db") as store:
+        store.set_meta(PinGuard.REMAINING_KEY, "86400")
+        assert PinGuard(store, clock=clock).locked_for() == 15 * 60
+        store.set_meta(PinGuard.REMAINING_KEY, "not a number")
+        assert PinGuard(store, clock=clock).locked_for() == 0
+
+
+def test_a_lockout_kept_by_the_wall_clock_in_an_older_version_is_carried_over(
+    tmp_path, clock, monkeypatch
+):
+    monkeypatch.setattr("time.time", lambda: 1_800_000_000.0)
+    with Store(tmp_path / "kiosk.db") as store:
+        store.set_meta(PinGuard.LOCKED_UNTIL_KEY, str(1_800_000_000.0 + 120))
+        assert PinGuard(store, clock=clock).locked_for() == 120
+        assert store.get_meta(PinGuard.LOCKED_UNTIL_KEY) == "0"
+        assert store.get_meta(PinGuard.REMAINING_KEY) == "120.0"
+        # A clock set back a year before the upgrade gave an end a year away: capped.
+        store.set_meta(PinGuard.LOCKED_UNTIL_KEY, str(1_800_000_000.0 + 365 * 24 * 3600))
+        assert PinGuard(store, clock=clock).locked_for() == 15 * 60

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,7 +10,14 @@ import pytest
 
 from common.records import GENESIS_HASH, record_hash, verify_chain
 from kiosk.pin import PinGuard
-from kiosk.storage import MIGRATIONS, SCHEMA_VERSION, StorageError, Store
+from kiosk.storage import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    StorageError,
+    Store,
+    forget_checked,
+    mark_checked,
+)
 from tests.helpers import draft
 
 
@@ -203,19 +211,84 @@ def test_a_newer_schema_is_refused(tmp_path):
 def test_settling_an_answer_is_all_or_nothing(store):
     first, second = store.append(draft(score=1)), store.append(draft(score=2))
     store.set_meta("sync.inflight", "batch-1")
+    # A real full disk, met halfway through the answer: setting a record aside writes a
+    # megabyte the capped file has no room for.
+    store.conn.execute("CREATE TABLE ballast (b BLOB)")
     store.conn.execute(
-        "CREATE TRIGGER refuse BEFORE UPDATE OF sync_state ON records "
-        "WHEN NEW.sync_state = 'quarantined' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        "CREATE TRIGGER fill AFTER UPDATE OF sync_state ON records "
+        "WHEN NEW.sync_state = 'quarantined' "
+        "BEGIN INSERT INTO ballast VALUES (zeroblob(1000000)); END"
     )
-    with pytest.raises(StorageError):
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 5}")
+    with pytest.raises(StorageError) as caught:
         store.settle([first.uuid], {second.uuid: "conflict"}, {"sync.inflight": ""})
+    assert caught.value.kind == "full"
     assert store.pending_count() == 2  # the synced mark was rolled back with the rest
     assert store.get_meta("sync.inflight") == "batch-1"
-    store.conn.execute("DROP TRIGGER refuse")
+    store.conn.execute("DROP TRIGGER fill")
     store.settle([first.uuid], {second.uuid: "conflict"}, {"sync.inflight": ""})
     assert store.pending_count() == 0
     assert [why for _, why in store.quarantined()] == ["conflict"]
     assert store.get_meta("sync.inflight") == ""
+
+
+def test_a_programming_error_is_not_passed_off_as_a_disk_problem(store):
+    kept = store.append(draft())
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        store.records("no_such_column = 1")
+    store.conn.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE OF sync_state ON records "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):  # a broken rule, whatever its words say
+        store.mark_synced([kept.uuid])
+    assert store.conn.in_transaction is False
+    assert store.pending_count() == 1
+
+
+def test_quick_check_runs_once_per_process_when_the_app_checked_at_start(
+    tmp_path, clock, monkeypatch
+):
+    path = tmp_path / "kiosk.db"
+    with Store(path, clock=clock.utc) as store:
+        store.append(draft())
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    Store(path).close()
+    assert "PRAGMA quick_check" in statements
+    statements.clear()
+    mark_checked(path)
+    try:
+        Store(path).close()
+        assert "PRAGMA quick_check" not in statements
+        Store(path, quick_check=True).close()
+        assert "PRAGMA quick_check" in statements
+    finally:
+        forget_checked(path)
+
+
+def test_a_read_only_connection_refuses_writes_and_may_change_threads(store, tmp_path):
+    store.append(draft())
+    reader = Store(store.path, quick_check=False, read_only=True)
+    try:
+        with pytest.raises(StorageError) as caught:
+            reader.set_meta("x", "y")
+        assert caught.value.kind == "readonly"
+        counted: list[int] = []
+        worker = threading.Thread(target=lambda: counted.append(reader.count()))
+        worker.start()
+        worker.join()
+        assert counted == [1]
+    finally:
+        reader.close()
 
 
 def test_waiting_ratings_count_a_rating_and_its_answers_once(store):

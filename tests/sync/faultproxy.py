@@ -9,21 +9,25 @@ It speaks just enough HTTP/1.1 to find request boundaries (head + ``Content-Leng
 forwards each request on a fresh upstream connection with ``Connection: close`` and reads the
 answer to EOF, so it always knows whether the server has answered (and so committed) before
 it decides what the client gets. Faults are queued and matched per request by method and
-path prefix; each applies ``times`` times, in order.
+path prefix (and, if asked, by what the body holds); each applies ``times`` times, in order.
+Besides those, :class:`Chaos` breaks a share of all other requests at random, for the
+benchmarks that need faults everywhere.
 """
 
 from __future__ import annotations
 
 import contextlib
 import email.utils
+import gzip
 import json
+import random
 import selectors
 import socket
 import ssl
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -63,15 +67,52 @@ class Fault:
     forward: bool = False
     delay: float = 10.0
     stage: str = "after"
+    body_has: bytes | None = None
+    """Bytes the request body must hold (a gzip body is looked at decompressed)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, body: bytes = b"") -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
-        return self.path is None or path.startswith(self.path)
+        if self.path is not None and not path.startswith(self.path):
+            return False
+        return self.body_has is None or self.body_has in _plain(body)
+
+
+def _plain(body: bytes) -> bytes:
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError):
+        return body
+
+
+@dataclass
+class Chaos:
+    """Breaks each request no queued fault matches with probability ``rate``, in one of
+    ``kinds`` drawn at random (a copy of it, so its ``times`` never runs out)."""
+
+    rate: float
+    kinds: Sequence[Fault]
+    seed: int | None = None
+    injected: dict[str, int] = field(default_factory=dict)
+    """How many requests each kind broke."""
+    passed: int = 0
+
+    def __post_init__(self) -> None:
+        self._rand = random.Random(self.seed)
+
+    def pick(self) -> Fault | None:
+        if self._rand.random() >= self.rate:
+            self.passed += 1
+            return None
+        fault = self._rand.choice(list(self.kinds))
+        name = fault.kind if fault.kind != STATUS else f"{STATUS}-{fault.status}"
+        name += "-forwarded" if fault.forward else ""
+        self.injected[name] = self.injected.get(name, 0) + 1
+        return Fault(**{**fault.__dict__, "times": 1, "after": 0})
 
 
 @dataclass
@@ -113,8 +154,10 @@ class _Request:
 def _status_line(status: int) -> str:
     reasons = {
         200: "OK",
+        400: "Bad Request",
         401: "Unauthorized",
         403: "Forbidden",
+        409: "Conflict",
         413: "Content Too Large",
         429: "Too Many Requests",
         500: "Internal Server Error",
@@ -164,6 +207,10 @@ class FaultProxy:
         """Set when a ``hold`` fault reaches its hold point."""
         self.release = threading.Event()
         self._faults: list[Fault] = []
+        self.chaos: Chaos | None = None
+        """Random faults for the requests no queued fault matches."""
+        self.keep_bodies = True
+        """Keep each request's body in :attr:`exchanges` (a long benchmark turns it off)."""
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
@@ -200,10 +247,10 @@ class FaultProxy:
         with self._lock:
             return [e for e in self.exchanges if e.path.startswith(path)]
 
-    def _take(self, method: str, path: str) -> Fault | None:
+    def _take(self, method: str, path: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, body):
                     if fault.after > 0:
                         fault.after -= 1
                         return None
@@ -211,7 +258,7 @@ class FaultProxy:
                     if fault.times <= 0:
                         self._faults.remove(fault)
                     return fault
-        return None
+            return self.chaos.pick() if self.chaos is not None else None
 
     def start(self) -> FaultProxy:
         self._stopping.clear()
@@ -300,13 +347,13 @@ class FaultProxy:
             if request is None:
                 conn.close()
                 return
-            fault = self._take(request.method, request.path)
+            fault = self._take(request.method, request.path, request.body)
             exchange = Exchange(
                 request.method,
                 request.path,
                 request.headers,
                 fault.kind if fault else None,
-                request.body,
+                request.body if self.keep_bodies else b"",
             )
             with self._lock:
                 self.exchanges.append(exchange)

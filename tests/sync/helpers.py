@@ -49,6 +49,14 @@ def tap(data_dir: Path, count: int = 1, **values: Any) -> list[str]:
         return [store.append(draft(score=1 + i % 5, **values)).uuid for i in range(count)]
 
 
+def poison(data_dir: Path, record_uuid: str) -> None:
+    """Damage one stored row so that the server refuses any batch holding it, as a whole (400
+    ``malformed``): its reasons nest 40 arrays deep, and at most 32 levels are allowed."""
+    nested = "[" * 40 + "]" * 40
+    with Store(KioskFiles(data_dir).db_path) as store:
+        store.conn.execute("UPDATE records SET reasons = ? WHERE uuid = ?", (nested, record_uuid))
+
+
 def fake_enrollment(data_dir: Path, server_url: str) -> Enrollment:
     """Enrollment files pointing at ``server_url`` without asking any server (unit tests)."""
     files = KioskFiles(data_dir)
@@ -169,7 +177,7 @@ class ServerDB:
 
 def enroll_new_kiosk(db: ServerDB, data_dir: Path, url: str) -> str:
     """Enroll a kiosk nobody used yet at ``url``; returns its device id."""
-    from sync.job import enroll
+    from sync.enrollment import enroll
 
     _name, code = db.issue_code()
     return enroll(data_dir, url, code, client_options=FAST_CLIENT).device_id

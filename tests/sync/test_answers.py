@@ -18,10 +18,12 @@ import pytest
 from common import protocol
 from common.messages import HeartbeatRequest
 from kiosk.storage import Store
-from sync import job as job_module
+from sync import heartbeat
 from sync.client import TransientError
-from sync.job import META_INFLIGHT, META_SERVER_HWM, read_status
 from sync.keys import KioskFiles
+from sync.outbox import META_INFLIGHT
+from sync.server_view import META_SERVER_HWM
+from sync.status import read_status
 from tests.sync.faultproxy import STATUS, Fault, FaultProxy, error_body
 from tests.sync.helpers import dead_url, fake_enrollment, job, states, tap
 
@@ -146,8 +148,8 @@ def test_a_sync_state_of_the_wrong_type_uploads_nothing(server, data_dir):
 def test_the_heartbeat_is_a_valid_heartbeat_request_even_with_odd_readings(data_dir, monkeypatch):
     fake_enrollment(data_dir, dead_url())
     tap(data_dir, 2)
-    monkeypatch.setattr(job_module, "battery_percent", lambda: 255)
-    monkeypatch.setattr(job_module, "free_disk_bytes", lambda _path: None)
+    monkeypatch.setattr(heartbeat, "battery_percent", lambda: 255)
+    monkeypatch.setattr(heartbeat, "free_disk_bytes", lambda _path: None)
     sync = job(data_dir)
     try:
         report = sync.heartbeat_report(sync.store(), -1.23456, "x\x00" * 3000)

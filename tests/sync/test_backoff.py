@@ -14,7 +14,7 @@ from sync.backoff import (
     Backoff,
     parse_retry_after,
 )
-from sync.job import read_status
+from sync.status import read_status
 from tests.sync.faultproxy import STATUS, Fault, FaultProxy
 from tests.sync.helpers import dead_url, fake_enrollment, job
 

@@ -10,7 +10,8 @@ from common import protocol
 from common.messages import BatchRequest
 from common.records import Record, verify_chain
 from kiosk.storage import Store
-from sync.job import SyncJob, build_body, envelope_overhead
+from sync.body import build_body, envelope_overhead
+from sync.job import SyncJob
 from sync.keys import KioskFiles
 from tests.sync.helpers import dead_url, draft, fake_enrollment, states
 

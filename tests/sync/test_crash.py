@@ -9,8 +9,8 @@ import pytest
 
 from common import protocol
 from kiosk.storage import Store
-from sync.job import META_INFLIGHT
 from sync.keys import KioskFiles
+from sync.outbox import META_INFLIGHT
 from tests.sync.faultproxy import HOLD, Fault
 from tests.sync.helpers import (
     REPO_ROOT,

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.storage import Store
-from sync.job import BackgroundSync, DemoData, enroll, read_status
+from sync.background import BackgroundSync
+from sync.demo import DemoData
+from sync.enrollment import enroll
 from sync.keys import KioskFiles
+from sync.status import read_status
 from tests.sync.helpers import FAST_CLIENT, job, states, tap
 
 

@@ -13,10 +13,12 @@ import pytest
 
 from common.catalog import demo_catalog_bytes
 from kiosk.storage import Store
+from sync.background import BackgroundSync
 from sync.backoff import Backoff
 from sync.client import AuthError, EnrollmentError
-from sync.job import BackgroundSync, SyncStatus, enroll, read_status
+from sync.enrollment import enroll
 from sync.keys import KioskFiles
+from sync.status import SyncStatus, read_status
 from tests.sync.helpers import (
     CENTER,
     REPO_ROOT,
@@ -178,31 +180,6 @@ def test_server_restored_from_a_backup_gets_the_lost_records_again(live_sqlite, 
     assert report.resent == 10
     assert report.stored == 10
     check_invariants(db, data_dir, device, early | late)
-
-
-def test_synced_records_are_pruned_after_the_retention_but_pending_ones_never(
-    live_sqlite, data_dir
-):
-    live, db = live_sqlite
-    enroll_new_kiosk(db, data_dir, live.url)
-    tap(data_dir, 3)
-    job(data_dir).run_once()
-    import time
-
-    later = job(data_dir, clock=lambda: time.time() + 91 * 24 * 3600)
-    waiting = set(tap(data_dir, 2))
-    # The server is unreachable for this run: prune must not touch pending records.
-    live.stop()
-    try:
-        with pytest.raises(Exception, match="could not be reached"):
-            later.run_once()
-    finally:
-        live.start()
-    assert set(states(data_dir)) >= waiting
-    report = later.run_once()
-    later.close()
-    assert report.pruned == 3
-    assert set(states(data_dir)) == waiting
 
 
 def test_background_sync_runs_reports_status_and_stops(live_sqlite, data_dir):

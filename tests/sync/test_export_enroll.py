@@ -10,7 +10,7 @@ from common import protocol
 from kiosk.export import write_export
 from kiosk.keys import device_key
 from kiosk.storage import Store
-from sync.job import enroll
+from sync.enrollment import enroll
 from sync.keys import KioskFiles
 from tests.sync.helpers import CENTER, FAST_CLIENT, check_invariants, job, tap
 

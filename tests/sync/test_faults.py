@@ -13,7 +13,7 @@ import pytest
 
 from common import protocol
 from sync.client import AuthError, SyncError, TransientError
-from sync.job import read_status
+from sync.status import read_status
 from tests.sync.faultproxy import (
     DROP_RESPONSE,
     GARBAGE,

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sync.client import PermanentError, SyncClient, TransientError
-from sync.job import enroll
+from sync.enrollment import enroll
 from sync.keys import KioskFiles
 from tests.sync.faultproxy import FaultProxy
 from tests.sync.helpers import (

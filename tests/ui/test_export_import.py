@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from kiosk.settings import Settings
-from sync.job import enroll
+from sync.enrollment import enroll
 from tests.server.live import LiveServer
 from ui.i18n import _
 

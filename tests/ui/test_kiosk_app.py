@@ -8,7 +8,7 @@ import json
 from common.catalog import demo_catalog_bytes
 from kiosk.flow import Step
 from kiosk.settings import Settings
-from sync.job import SyncStatus
+from sync.status import SyncStatus
 
 
 def test_a_new_catalog_from_sync_waits_for_the_citizen_to_finish(make_app, tmp_path):

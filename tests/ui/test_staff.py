@@ -13,7 +13,7 @@ from kiosk.export import read_export
 from kiosk.flow import Step
 from kiosk.settings import Settings, load_settings
 from kiosk.storage import Store
-from sync.job import META_STATUS, SyncStatus
+from sync.status import META_STATUS, SyncStatus
 from tests.helpers import draft
 from tests.ui.conftest import PIN, touch_tap
 from ui.i18n import _

@@ -16,6 +16,7 @@ from kiosk.flow import Step
 from kiosk.settings import Settings
 from kiosk.storage import Store
 from tests.helpers import draft
+from tests.kiosk.damage import build, flip_page, records_leaves
 from tests.ui.conftest import StaffKiosk
 from tests.ui.screenshots import CONTROLS, Screenshots
 from ui import i18n
@@ -156,3 +157,29 @@ def test_the_wizard_opened_by_the_staff_gesture_never_grows_the_window(make_app,
     assert kiosk.window.citizens_at_screen()
     assert kiosk.window.size() == QSize(1280, 800)
     assert kiosk.window.minimumSizeHint().height() <= 800
+
+
+@pytest.mark.parametrize(
+    ("size", "language"),
+    [((1024, 600), "ka"), ((600, 1024), "ka"), ((1280, 800), "en")],
+    ids=["ka-1024x600", "ka-600x1024", "en-1280x800"],
+)
+def test_the_salvage_notice_fits(make_app, artifacts_dir, qtbot, tmp_path, clock, size, language):
+    """The panel after a damaged database was salvaged at start, where room is tightest."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    built = build(data_dir / "kiosk.db", clock, count=120)
+    flip_page(built.path, records_leaves(built.path)[5])
+    kiosk = make_app(Settings(default_language=language), pin=False, size=size)
+    shot = StaffShots(
+        artifacts_dir("screenshots/staff"),
+        f"{language}-{size[0]}x{size[1]}",
+        kiosk.window,
+        qtbot,
+        QSize(*size),
+    )
+    kiosk.enter_admin()
+    notice = kiosk.window.admin.notice_text
+    assert notice.isVisible() and in_view(notice)
+    shot("admin-salvage")
+    assert shot.names == ["admin-salvage"]

@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from common import __version__
+from common.records import Record
+from kiosk.database import KioskDatabase
+from kiosk.errors import StorageError
 from kiosk.export import ExportError, ExportResult, write_export
 from kiosk.pin import PinError, hash_pin, validate_new_pin
 from kiosk.settings import Settings
@@ -33,8 +36,9 @@ from ui.i18n import N_, _, language
 from ui.screens.base import label
 from ui.staff.layout import StaffPage, show_message
 from ui.staff.local_format import decimal, local_time
-from ui.staff.messages import problem_text
+from ui.staff.messages import problem_text, storage_problem
 from ui.staff.pin_screen import PinEntry
+from ui.staff.salvage_notice import notice_text
 from ui.staff.score_bars import ScoreBars
 from ui.staff.services import StaffServices
 from ui.staff.theme_preview import theme_preview
@@ -149,6 +153,18 @@ class AdminPanel(QWidget):
         column = page.column
         column.setSpacing(16)
 
+        self.notice_card: QFrame | None = None
+        notice = self.services.store.notice
+        if notice is not None:
+            self.notice_card, box = card(_("The ratings database was repaired"))
+            self.notice_text = label("subtitle")
+            show_message(self.notice_text, notice_text(notice), error=True)
+            noted = button(_("Noted"), "primary")
+            noted.clicked.connect(self._notice_noted)
+            box.addWidget(self.notice_text)
+            box.addWidget(noted)
+            column.addWidget(self.notice_card)
+
         frame, box = card(_("Connection and sync"))
         self.sync_text = label("subtitle")
         self.sync_button = button(_("Sync now"), "primary")
@@ -249,30 +265,32 @@ class AdminPanel(QWidget):
         """Re-read everything; whatever opens the database (sync state, statistics, records
         set aside) on a worker, since on a large database that takes longer than a frame."""
         self.sync_text.setText(_("Counting…"))
-        path = self.services.store.path
-        self.tasks.run(partial(_read_sync, path, self.services.sync_status), self._show_sync)
+        database = self.services.store
+        self.tasks.run(partial(_read_sync, database, self.services.sync_status), self._show_sync)
         self._show_settings()
         self._show_export_targets()
         catalog = self.services.catalog()
-        self.device_text.setText(
-            "\n".join(
-                [
-                    _("Device id: {id}").format(id=self.services.store.device_id),
-                    _("App version: {v}").format(v=__version__),
-                    _("Catalog version: {v}").format(v=catalog.version),
-                    _("Data folder: {path}").format(path=breakable(str(self.services.data_dir))),
-                ]
+        facts = [
+            _("Device id: {id}").format(id=self.services.store.device_id),
+            _("App version: {v}").format(v=__version__),
+            _("Catalog version: {v}").format(v=catalog.version),
+            _("Data folder: {path}").format(path=breakable(str(self.services.data_dir))),
+        ]
+        problem = self.services.store.last_error()
+        if problem is not None:
+            facts.append(
+                _("Last storage problem: {problem}").format(problem=storage_problem(problem))
             )
-        )
+        show_message(self.device_text, "\n".join(facts), error=problem is not None)
         for text in (self.today_text, self.month_text):
             text.setText("")
         self.stats_text.setText(_("Counting…"))
         now_local = self.services.store.clock().astimezone().replace(tzinfo=None)
-        self.tasks.run(partial(_read_statistics, path, now_local), self._show_statistics)
+        self.tasks.run(partial(_read_statistics, database, now_local), self._show_statistics)
 
     def _show_sync(self, result: object) -> None:
         if isinstance(result, Exception):
-            message = _("Sync state could not be read: {error}").format(error=result)
+            message = _("Sync state could not be read: {error}").format(error=_reason(result))
             show_message(self.sync_text, message, error=True)
             return
         assert isinstance(result, SyncReading)
@@ -305,7 +323,7 @@ class AdminPanel(QWidget):
 
     def _show_statistics(self, result: object) -> None:
         if isinstance(result, Exception):
-            message = _("Statistics could not be read: {error}").format(error=result)
+            message = _("Statistics could not be read: {error}").format(error=_reason(result))
             show_message(self.stats_text, message, error=True)
             return
         assert isinstance(result, StatisticsReading)
@@ -386,6 +404,11 @@ class AdminPanel(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
 
+    def _notice_noted(self) -> None:
+        self.services.store.acknowledge_notice()
+        if self.notice_card is not None:
+            self.notice_card.hide()
+
     def _sync_now(self) -> None:
         if self.services.sync_now:
             self.services.sync_now()
@@ -416,13 +439,13 @@ class AdminPanel(QWidget):
 
     def _export(self, folder: Path) -> None:
         show_message(self.export_text, _("Exporting…"))
-        store_path = self.services.store.path
         center = self.services.settings().center_id
-        self.tasks.run(partial(_export_to, store_path, folder, center), self._exported)
+        self.tasks.run(partial(_export_to, self.services.store, folder, center), self._exported)
 
     def _exported(self, result: object) -> None:
-        if isinstance(result, ExportError | OSError):
-            message = _("Export failed: {error}").format(error=result)
+        if isinstance(result, ExportError | OSError | StorageError):
+            shown = storage_problem(result) if isinstance(result, StorageError) else result
+            message = _("Export failed: {error}").format(error=shown)
             show_message(self.export_text, message, error=True)
             return
         if isinstance(result, Exception):
@@ -473,6 +496,16 @@ class AdminPanel(QWidget):
         self.pages.setCurrentWidget(page)
 
 
+def _reason(error: Exception) -> str:
+    """Why a read for the panel failed, for staff; logged in one line when it is a condition
+    of the tablet, with its traceback when it is a fault in the program."""
+    if isinstance(error, StorageError):
+        log.warning("reading for the staff panel failed: %s", error)
+        return storage_problem(error)
+    log.error("reading for the staff panel failed", exc_info=error)
+    return str(error)
+
+
 class SyncReading(NamedTuple):
     """What the sync card shows, read on a worker."""
 
@@ -489,26 +522,31 @@ class StatisticsReading(NamedTuple):
     quarantined: list[tuple[int, str, str]]
 
 
-def _read_sync(path: Path, read_status: Callable[[], object] | None) -> SyncReading:
-    """The sync status (which carries fresh counts) or, without sync, the counts alone."""
+def _read_sync(database: KioskDatabase, read_status: Callable[[], object] | None) -> SyncReading:
+    """On a worker: the sync status (which carries fresh counts) or, without sync, the counts
+    alone, read through the app's long-lived read connection."""
     status = read_status() if read_status else None
     pending = getattr(status, "pending_ratings", None)
     if status is not None and isinstance(pending, int):
         return SyncReading(status, pending, getattr(status, "oldest_pending_at", None))
-    with Store(path) as store:
-        return SyncReading(status, store.pending_ratings(), store.oldest_pending_at())
+    counts = database.read(lambda store: (store.pending_ratings(), store.oldest_pending_at()))
+    return SyncReading(status, *counts)
 
 
-def _read_statistics(path: Path, now_local: datetime) -> StatisticsReading:
-    with Store(path) as store:
-        records = store.records("kind = 'rating'")
+def _read_statistics(database: KioskDatabase, now_local: datetime) -> StatisticsReading:
+    """On a worker."""
+
+    def read(store: Store) -> tuple[list[Record], list[tuple[int, str, str]]]:
         quarantined = [(r.seq, r.service_id, why) for r, why in store.quarantined()]
+        return store.records("kind = 'rating'"), quarantined
+
+    records, quarantined = database.read(read)
     return StatisticsReading(statistics(records, now_local), quarantined)
 
 
-def _export_to(path: Path, folder: Path, center: str) -> ExportResult:
-    with Store(path) as store:
-        return write_export(store, folder, center)
+def _export_to(database: KioskDatabase, folder: Path, center: str) -> ExportResult:
+    """On a worker: only pending records are exported, and exporting changes none of them."""
+    return database.read(lambda store: write_export(store, folder, center))
 
 
 class ServicesEditor(StaffPage):

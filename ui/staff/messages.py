@@ -1,9 +1,20 @@
-"""Sync and enrollment problems in plain, translated words, by the machine code the sync layer
-and the server give them (the sync layer's own messages are English, for logs)."""
+"""Sync, enrollment and storage problems in plain, translated words, by the machine code the
+sync layer, the server or the storage give them (their own messages are English, for logs)."""
 
 from __future__ import annotations
 
+from kiosk.errors import StorageError
 from ui.i18n import N_, _
+
+STORAGE_PROBLEMS = {
+    "full": N_("The tablet's storage is full."),
+    "corrupt": N_("The ratings database is damaged; restart the kiosk to repair it."),
+    "readonly": N_("The ratings database cannot be written (read-only storage)."),
+    "busy": N_("The ratings database is busy."),
+    "io": N_("The ratings database could not be read or written."),
+    "unexpected": N_("A fault in the kiosk program stopped a write to the database."),
+}
+"""By :attr:`~kiosk.errors.StorageError.kind`; the sync status reports these kinds too."""
 
 PROBLEMS = {
     "code_invalid": N_("This enrollment code is not valid. Check it, or ask for a new one."),
@@ -19,9 +30,12 @@ PROBLEMS = {
     "bad_answer": N_("The server's answer could not be read; it will be tried again."),
     "server_error": N_("The server had a problem; it will be tried again."),
     "unknown_device": N_(
-        "The server does not know this kiosk. Enroll it again; no rating is lost."
+        "The server does not know this kiosk. Enroll it again; its ratings wait on this tablet."
     ),
-    "revoked": N_("This kiosk was switched off on the server. Enroll it again; no rating is lost."),
+    "revoked": N_(
+        "This kiosk was switched off on the server. Enroll it again; its ratings wait on this "
+        "tablet."
+    ),
     "bad_signature": N_("The server did not accept this kiosk's signature. Enroll it again."),
     "clock_skew": N_("The tablet's clock is too far from the server's. Set the date and time."),
     "files": N_("The kiosk's key or enrollment file cannot be read. Enroll it again."),
@@ -34,4 +48,11 @@ PROBLEMS = {
 
 def problem_text(code: str | None, fallback: str) -> str:
     """The translated sentence for ``code``, or the sync layer's own words."""
-    return _(PROBLEMS[code]) if code in PROBLEMS else fallback
+    if code in PROBLEMS:
+        return _(PROBLEMS[code])
+    return _(STORAGE_PROBLEMS[code]) if code in STORAGE_PROBLEMS else fallback
+
+
+def storage_problem(error: StorageError) -> str:
+    """A storage condition in the staff language."""
+    return problem_text(error.kind, str(error))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from common.catalog import Catalog
 from common.theme import Theme
+from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
-from kiosk.storage import Store
 
 
 def removable_media() -> list[Path]:
@@ -30,8 +30,9 @@ def removable_media() -> list[Path]:
 @dataclass
 class StaffServices:
     data_dir: Path
-    store: Store
-    """A connection for the GUI thread: PIN, audit log and small reads only."""
+    store: KioskDatabase
+    """Writes (audit entries, PIN counters) are handed to the database thread; reads go
+    through ``store.read`` on a worker, never on the GUI thread."""
     catalog: Callable[[], Catalog]
     settings: Callable[[], Settings]
     apply_settings: Callable[[Settings, str], None]

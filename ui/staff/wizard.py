@@ -48,7 +48,7 @@ Enroller = Callable[[Path, str, str], object]
 
 
 def default_enroller(data_dir: Path, url: str, code: str) -> object:
-    from sync.job import enroll
+    from sync.enrollment import enroll
 
     return enroll(data_dir, url, code)
 

@@ -1,0 +1,89 @@
+"""Storage failures sorted by SQLite's own error codes.
+
+A full disk, a damaged file, read-only storage, a busy lock or an I/O error are conditions of
+the tablet that staff can act on: they become a :class:`StorageError` with a short, true
+message. Anything else SQLite reports (a syntax error, a broken constraint, misuse of the
+API) is a fault in the program and is raised as it is, so it is never shown to staff as a
+disk problem nor hidden from the log as one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+# Primary result codes (https://sqlite.org/rescode.html); extended codes keep them in the low
+# byte, e.g. SQLITE_IOERR_WRITE is 778 = 10 | 3 << 8.
+SQLITE_PERM = 3
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_NOMEM = 7
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_CORRUPT = 11
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_PROTOCOL = 15
+SQLITE_NOLFS = 22
+SQLITE_NOTADB = 26
+
+KINDS_BY_CODE = {
+    SQLITE_FULL: "full",
+    SQLITE_CORRUPT: "corrupt",
+    SQLITE_NOTADB: "corrupt",
+    SQLITE_READONLY: "readonly",
+    SQLITE_PERM: "readonly",
+    SQLITE_BUSY: "busy",
+    SQLITE_LOCKED: "busy",
+    SQLITE_IOERR: "io",
+    SQLITE_CANTOPEN: "io",
+    SQLITE_PROTOCOL: "io",
+    SQLITE_NOLFS: "io",
+    SQLITE_NOMEM: "io",
+}
+"""The conditions of the tablet, by primary result code; every other code is a bug."""
+
+
+class StorageError(Exception):
+    """A storage failure staff can act on: ``kind`` is full, corrupt, readonly, busy or io
+    (or ``unexpected`` when a fault in the program stopped a write: the caller must still be
+    told that nothing was saved)."""
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "full": "The tablet's storage is full.",
+        "corrupt": "The ratings database is damaged; restart the kiosk to repair it.",
+        "readonly": "The ratings database cannot be written (read-only storage).",
+        "busy": "The ratings database is busy.",
+        "io": "The ratings database could not be read or written.",
+        "unexpected": "A fault in the kiosk program stopped the write.",
+    }
+
+    def __init__(self, kind: str, path: Path | str, detail: str = "") -> None:
+        self.kind = kind
+        self.path = str(path)
+        self.detail = detail
+        super().__init__(f"{self.MESSAGES[kind]} ({self.path}: {detail})")
+
+
+def storage_kind(exc: BaseException) -> str | None:
+    """The condition ``exc`` reports, or None when it is a programming error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or not isinstance(code, int):
+        return None  # e.g. ProgrammingError: a closed connection, a wrong parameter count
+    return KINDS_BY_CODE.get(code & 0xFF)
+
+
+@contextmanager
+def storage_errors(path: Path | str) -> Iterator[None]:
+    """Turn SQLite's reports of the tablet's conditions into :class:`StorageError`; let
+    programming errors through unchanged."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        kind = storage_kind(exc)
+        if kind is None:
+            raise
+        raise StorageError(kind, path, str(exc)) from exc

@@ -1,0 +1,196 @@
+"""Uploading the outbox: batches in seq order, each settled by the server's answer.
+
+Nothing lost: a record is acked only when the server's answer says it was stored (or already
+was); every other outcome leaves it ready to go again. Nothing counted twice: a batch is
+recorded as unacked, with its key, before it is sent, and a batch in doubt goes again under
+the same key (:mod:`sync.outbox`).
+
+A batch the server will not take as it is gets split, so one bad record cannot hold back the
+others:
+
+- **413 too_large**: sent again in halves, each under a new key; a single record still too
+  large is set aside (``too_large``).
+- **Refused as a whole** (400 ``malformed``, ``bad_head_signature`` or
+  ``missing_idempotency_key``; 409 ``idempotency_conflict``): halves as well, down to single
+  records. A single record refused as a whole is set aside, with the server's reason, only
+  when the server accepts an empty batch from this kiosk right then (so it takes this kiosk's
+  batches and the trouble is the record) and refuses the record alone once more under a new
+  key. When even the empty batch is refused, the fault is not the record's: the run stops with
+  the error and nothing is set aside.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid as uuidlib
+from collections import deque
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from common import protocol
+from common.messages import BatchResponse
+from common.records import Record
+from kiosk.storage import Store
+from sync.batching import REASON_TOO_LARGE, BatchPlanner
+from sync.body import signed_body
+from sync.client import PermanentError, SyncClient, TooLarge
+from sync.outbox import Batch, Outbox
+from sync.report import RunReport
+from sync.server_view import ServerView, reconcile, remembered
+
+log = logging.getLogger("sync.upload")
+
+REFUSED_WHOLE = frozenset(
+    {"malformed", "bad_head_signature", "missing_idempotency_key", "idempotency_conflict"}
+)
+"""Error codes with which the server refuses a batch as a whole (``docs/protocol.md``)."""
+
+
+def refused_whole(exc: PermanentError) -> bool:
+    return exc.status in (400, 409) and exc.code in REFUSED_WHOLE
+
+
+class Uploader:
+    """One run's uploads: the unacked batch first, then new batches until none is left."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: SyncClient,
+        planner: BatchPlanner,
+        key: Callable[[], Ed25519PrivateKey],
+        report: RunReport,
+        server_time: float,
+    ) -> None:
+        """``server_time``: the server's clock in this run's sync state."""
+        self.store = store
+        self.client = client
+        self.planner = planner
+        self.key = key
+        self.report = report
+        self.server_time = server_time
+        self.outbox = Outbox(store)
+        self.device_id = store.device_id
+
+    def run(self) -> None:
+        # Each queued batch comes with how often its single record was refused as a whole.
+        queue: deque[tuple[Batch, int]] = deque()
+        resumed = self.outbox.unacked()
+        if resumed is not None:
+            queue.append((resumed, 0))
+        cursor = 0
+        while (item := queue.popleft() if queue else self._next(cursor)) is not None:
+            batch, refusals = item
+            try:
+                answer = self._send(batch)
+            except TooLarge:
+                self.outbox.release()
+                self._too_large(queue, batch)
+                continue
+            except PermanentError as exc:
+                if not refused_whole(exc):
+                    raise
+                self.outbox.release()
+                self._refused_whole(queue, batch, refusals, exc)
+                continue
+            self.report.batches += 1
+            resent = self.settle(batch.records, answer)
+            cursor = 0 if resent else max(cursor, batch.records[-1].seq)
+
+    def _next(self, cursor: int) -> tuple[Batch, int] | None:
+        """A new batch of the ready records above ``cursor``, or None when none is left."""
+        batch_id = str(uuidlib.uuid4())
+        records = self.planner.next_batch(self.store, cursor, batch_id, self.device_id)
+        return (Batch(batch_id, records), 0) if records else None
+
+    def _too_large(self, queue: deque[tuple[Batch, int]], batch: Batch) -> None:
+        if len(batch.records) == 1:
+            reason = f"{REASON_TOO_LARGE}: refused by the server as too large"
+            self._set_aside(batch.records[0], reason)
+            return
+        log.info("batch of %d refused as too large; sending it in halves", len(batch.records))
+        self._split(queue, batch)
+
+    def _refused_whole(
+        self, queue: deque[tuple[Batch, int]], batch: Batch, refusals: int, exc: PermanentError
+    ) -> None:
+        if len(batch.records) > 1:
+            log.warning(
+                "batch of %d refused as a whole (%s); sending it in halves",
+                len(batch.records),
+                exc.code,
+            )
+            self._split(queue, batch)
+        elif refusals == 0:
+            self._check_server_takes_batches(exc)
+            queue.appendleft((Batch.new(batch.records), 1))
+        else:
+            self._set_aside(batch.records[0], f"{exc.code}: {exc.detail or exc.message}")
+
+    def _send(self, batch: Batch) -> BatchResponse:
+        self.outbox.take(batch)
+        body = signed_body(
+            self.key(), self.device_id, batch.batch_id, batch.records, self.planner.encoded
+        )
+        return self.client.upload_batch(batch.batch_id, body)
+
+    def _split(self, queue: deque[tuple[Batch, int]], batch: Batch) -> None:
+        self.report.splits += 1
+        first, second = batch.halves()
+        queue.extendleft([(second, 0), (first, 0)])
+
+    def _check_server_takes_batches(self, refusal: PermanentError) -> None:
+        """Send an empty batch; if the server refuses it too, stop with ``refusal``."""
+        control = Batch.new([])
+        body = signed_body(self.key(), self.device_id, control.batch_id, [])
+        try:
+            self.client.upload_batch(control.batch_id, body)
+        except PermanentError as exc:
+            if refused_whole(exc):
+                log.error(
+                    "the server refuses even an empty batch (%s): nothing is set aside", exc.code
+                )
+                raise refusal from exc
+            raise
+
+    def _set_aside(self, record: Record, reason: str) -> None:
+        log.warning("record seq %d set aside: %s", record.seq, reason)
+        self.outbox.set_aside({record.uuid: reason})
+        self.report.rejected += 1
+
+    def settle(self, records: list[Record], answer: BatchResponse) -> int:
+        """Settle a batch from the server's answer; how many records were made pending again
+        because the server turned out to lack them."""
+        sent = {r.uuid: r for r in records}
+        acked: list[str] = []
+        rejected: dict[str, str] = {}
+        answered = 0
+        for item in answer.results:
+            record = sent.get(item.uuid) if item.uuid is not None else None
+            if record is None:
+                log.warning("the server answered for a record not in the batch: %s", item.uuid)
+                continue
+            answered = max(answered, record.seq)
+            if item.status == protocol.STORED:
+                acked.append(record.uuid)
+                self.report.stored += 1
+            elif item.status == protocol.DUPLICATE:
+                acked.append(record.uuid)
+                self.report.duplicates += 1
+            else:
+                reason = item.reason or "rejected"
+                rejected[record.uuid] = f"{reason}: {item.message}" if item.message else reason
+                self.report.rejected += 1
+        done = set(acked) | set(rejected)
+        unanswered = [r.uuid for r in records if r.uuid not in done]
+        if unanswered:
+            log.warning("the server did not answer for %d records; kept pending", len(unanswered))
+            self.report.left_pending.extend(unanswered)
+        if rejected:
+            log.warning("the server refused %d records; set aside for staff", len(rejected))
+        view = ServerView(answer.high_water_mark, answer.chain.missing, answered)
+        self.outbox.ack(acked, rejected, remembered(view, self.server_time))
+        resent = reconcile(self.store, view, self.server_time, probe=False)
+        self.report.resent += resent
+        return resent
