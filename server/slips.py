@@ -14,7 +14,8 @@ Why this shape:
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -100,54 +101,68 @@ def slips_pdf(batch: SlipBatch, codes: Sequence[str], base_url: str) -> bytes:
     The words are the same on every slip, so they are laid out once (line breaks, sizes,
     fonts) and then stamped on each slip; only the code and its QR code differ.
     """
-    pdf = _document(_both(batch.program))
     width = (PAGE_W - 2 * MARGIN) / COLUMNS
     height = (PAGE_H - 2 * MARGIN) / ROWS
     layout: _SlipLayout | None = None
-    for index, code in enumerate(codes):
-        if index % SLIPS_PER_PAGE == 0:
-            pdf.add_page()
-            _cut_lines(pdf, width, height)
-        if layout is None:  # measuring text needs a page
-            layout = _SlipLayout.of(pdf, batch, width)
-        column, row = index % COLUMNS, (index % SLIPS_PER_PAGE) // COLUMNS
-        x, y = MARGIN + column * width, MARGIN + row * height
-        layout.draw(pdf, code, slip_url(base_url, code), x, y)
-    return bytes(pdf.output())
+    with _document(_both(batch.program)) as pdf:
+        for index, code in enumerate(codes):
+            if index % SLIPS_PER_PAGE == 0:
+                pdf.add_page()
+                _cut_lines(pdf, width, height)
+            if layout is None:  # measuring text needs a page
+                layout = _SlipLayout.of(pdf, batch, width)
+            column, row = index % COLUMNS, (index % SLIPS_PER_PAGE) // COLUMNS
+            x, y = MARGIN + column * width, MARGIN + row * height
+            layout.draw(pdf, code, slip_url(base_url, code), x, y)
+        return bytes(pdf.output())
 
 
 def poster_pdf(municipality: Text | None, center: Text, base_url: str, open_path: str) -> bytes:
     """One A4 page for the service center's wall: the open rating page's QR code, large."""
     url = base_url.rstrip("/") + open_path
     results = base_url.rstrip("/") + "/results"
-    pdf = _document(_both(center))
-    pdf.add_page()
-    text = _Writer(pdf, x=20.0, width=PAGE_W - 40.0, align=Align.C)
-    top = 22.0
-    if municipality is not None:
-        top = text.block(top, _both(municipality), 12, color=MUTED) + 6
-    top = text.block(top, POSTER_TITLE.ka, 30, style="B")
-    top = text.block(top + 1, POSTER_TITLE.en, 22) + 5
-    top = text.block(top, center.ka, 15, style="B", max_lines=2)
-    if center.en != center.ka:
-        top = text.block(top + 0.5, center.en, 13, max_lines=2)
-    qr_size = 120.0
-    _qr(pdf, url, (PAGE_W - qr_size) / 2, top + 4, qr_size)
-    top += qr_size + 6
-    top = text.block(top, POSTER_HOW.ka, 12, max_lines=2)
-    top = text.block(top, POSTER_HOW.en, 11, max_lines=2) + 1
-    top = text.block(top, url, 14, style="B", max_lines=2) + 4
-    top = text.block(top, POSTER_ANONYMOUS.ka, 10, color=MUTED, max_lines=2)
-    top = text.block(top, POSTER_ANONYMOUS.en, 10, color=MUTED, max_lines=2) + 1
-    text.block(top, f"{_both(POSTER_RESULTS, ' / ')}: {results}", 10, color=MUTED)
-    text.draw(0, 0)
-    return bytes(pdf.output())
+    with _document(_both(center)) as pdf:
+        pdf.add_page()
+        text = _Writer(pdf, x=20.0, width=PAGE_W - 40.0, align=Align.C)
+        top = 22.0
+        if municipality is not None:
+            top = text.block(top, _both(municipality), 12, color=MUTED) + 6
+        top = text.block(top, POSTER_TITLE.ka, 30, style="B")
+        top = text.block(top + 1, POSTER_TITLE.en, 22) + 5
+        top = text.block(top, center.ka, 15, style="B", max_lines=2)
+        if center.en != center.ka:
+            top = text.block(top + 0.5, center.en, 13, max_lines=2)
+        qr_size = 120.0
+        _qr(pdf, url, (PAGE_W - qr_size) / 2, top + 4, qr_size)
+        top += qr_size + 6
+        top = text.block(top, POSTER_HOW.ka, 12, max_lines=2)
+        top = text.block(top, POSTER_HOW.en, 11, max_lines=2) + 1
+        top = text.block(top, url, 14, style="B", max_lines=2) + 4
+        top = text.block(top, POSTER_ANONYMOUS.ka, 10, color=MUTED, max_lines=2)
+        top = text.block(top, POSTER_ANONYMOUS.en, 10, color=MUTED, max_lines=2) + 1
+        text.block(top, f"{_both(POSTER_RESULTS, ' / ')}: {results}", 10, color=MUTED)
+        text.draw(0, 0)
+        return bytes(pdf.output())
 
 
 # -- drawing ------------------------------------------------------------------------------------
 
 
-def _document(title: str) -> FPDF:
+@contextmanager
+def _document(title: str) -> Iterator[FPDF]:
+    """A new A4 document with the fonts; the font files fpdf2 keeps open are closed when the
+    document is done (or drawing it failed), not whenever the garbage collector gets to them."""
+    pdf = _new_document(title)
+    try:
+        yield pdf
+    finally:
+        for font in pdf.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+
+
+def _new_document(title: str) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
