@@ -248,6 +248,25 @@ def test_each_revision_goes_down_and_up_again(engine: Engine) -> None:
     assert differences(engine) == []
 
 
+def test_postgres_connections_keep_alive_on_both_sides(engine: Engine) -> None:
+    """A silently dropped network is noticed within a minute, not after the system's hours."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with engine.connect() as conn:
+        seen = {
+            name: conn.exec_driver_sql(f"SHOW {name}").scalar()
+            for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+        }
+        assert conn.exec_driver_sql("SHOW search_path").scalar() != ""
+        conn.rollback()
+        assert conn.exec_driver_sql("SHOW tcp_keepalives_idle").scalar() == "30"
+    assert seen == {
+        "tcp_keepalives_idle": "30",
+        "tcp_keepalives_interval": "10",
+        "tcp_keepalives_count": "3",
+    }
+
+
 def test_newer_schema_is_refused(engine: Engine) -> None:
     migrate(engine)
     with engine.begin() as conn:
