@@ -9,6 +9,7 @@ disk problem nor hidden from the log as one.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +75,21 @@ def storage_kind(exc: BaseException) -> str | None:
     if not isinstance(exc, sqlite3.Error) or not isinstance(code, int):
         return None  # e.g. ProgrammingError: a closed connection, a wrong parameter count
     return KINDS_BY_CODE.get(code & 0xFF)
+
+
+OS_KINDS: dict[int, str] = {
+    errno.ENOSPC: "full",
+    errno.EDQUOT: "full",
+    errno.EROFS: "readonly",
+    errno.EACCES: "readonly",
+    errno.EPERM: "readonly",
+}
+"""The tablet's conditions behind a failed write of one of the kiosk's small files."""
+
+
+def os_storage_kind(exc: OSError) -> str:
+    """The condition a failed file write reports (``io`` for any other error number)."""
+    return OS_KINDS.get(exc.errno or 0, "io")
 
 
 @contextmanager

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import QApplication
 from common.catalog import Catalog, CatalogError, load_catalog
 from common.theme import Theme, ThemeError, load_theme
 from kiosk.database import KioskDatabase
+from kiosk.errors import StorageError, os_storage_kind
 from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.pin import PinGuard
-from kiosk.settings import Settings, SettingsError, save_settings
-from kiosk.storage import utc_now
+from kiosk.settings import SETTINGS_FILE, Settings, save_settings
+from kiosk.storage import Store, utc_now
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.screens.welcome import WelcomeScreen
@@ -149,15 +150,17 @@ class KioskApp(QObject):
         return self.settings
 
     def apply_settings(self, settings: Settings, description: str) -> None:
-        """Save, audit and apply a settings change at once. The small settings file is
-        written here (whoever reads it next must find the change); its audit entry goes to
-        the database thread."""
-        try:
-            save_settings(self.data_dir, settings)
-        except (SettingsError, OSError) as exc:
-            log.error("settings not saved: %s", exc)
-            raise
-        self.store.audit("settings", description)
+        """Apply a settings change at once; save and audit it on the database thread.
+
+        Why there: the file is fsynced, which may take long on a tablet's disk, and being
+        queued behind earlier writes keeps the file and the audit log in the same order.
+        A file that cannot be written is a storage condition staff see in the panel; the
+        change holds until the kiosk restarts."""
+        settings.validate()  # a wrong value is the caller's fault: raise it here, at once
+        self.store.submit(
+            partial(_save_settings, self.data_dir, settings, description),
+            what="saving the settings",
+        )
         old_theme = self.settings.theme
         self.settings = settings
         config = flow_config(settings, self.flow.catalog)
@@ -304,3 +307,12 @@ class KioskApp(QObject):
 
 
 __all__ = ["KioskApp", "flow_config", "replace"]
+
+
+def _save_settings(data_dir: Path, settings: Settings, description: str, store: Store) -> None:
+    """Write the settings file, then its audit entry (on the database thread)."""
+    try:
+        save_settings(data_dir, settings)
+    except OSError as exc:
+        raise StorageError(os_storage_kind(exc), data_dir / SETTINGS_FILE, str(exc)) from exc
+    store.audit("settings", description)

@@ -100,6 +100,7 @@ def test_offline_setup_in_english(first_run, tmp_path):
     assert centers_offered(kiosk)[CENTER_NAME_EN]
     answer_after_connection(kiosk)
     assert kiosk.window.citizens_at_screen()
+    assert kiosk.app.store.writer.flush()  # the file is written on the database thread
     settings = load_settings(tmp_path / "data")
     assert settings.default_language == "en"
     assert settings.center_id == CENTER
@@ -205,6 +206,7 @@ def test_an_enrolled_kiosk_is_offered_only_the_center_the_server_assigned(
     kiosk.tap(CENTER_NAME_EN)  # tapping the only choice again leaves it chosen
     assert centers_offered(kiosk) == {CENTER_NAME_EN: True}
     answer_after_connection(kiosk)
+    assert kiosk.app.store.writer.flush()
     assert load_settings(tmp_path / "data").center_id == CENTER
     assert kiosk.app.flow.config.center_id == CENTER
     assert KioskFiles(tmp_path / "data").enrollment().center_id == CENTER
@@ -235,6 +237,7 @@ def test_an_assigned_center_missing_from_the_catalog_is_shown_by_its_id(make_app
     kiosk.qtbot.waitUntil(lambda: wizard.current_step() == "center", timeout=5000)
     assert centers_offered(kiosk) == {"mobile-office-7": True}
     answer_after_connection(kiosk)
+    assert kiosk.app.store.writer.flush()
     assert load_settings(tmp_path / "data").center_id == "mobile-office-7"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.export import read_export
 from kiosk.flow import Step
-from kiosk.settings import Settings, load_settings
+from kiosk.settings import SETTINGS_FILE, Settings, load_settings
 from kiosk.storage import Store
 from sync.status import META_STATUS, SyncStatus
 from tests.helpers import draft
@@ -200,6 +201,7 @@ def test_settings_changes_apply_at_once_and_are_audited(make_app, tmp_path):
     kiosk.tap("English")
     kiosk.tap(kiosk.window.admin.theme_buttons["seaside"].accessibleName())
     kiosk.tap(_("Longer idle time"))
+    assert kiosk.app.store.writer.flush()  # the file is written on the database thread
     saved = load_settings(tmp_path / "data")
     assert saved.default_language == "en"
     assert saved.theme == "seaside"
@@ -355,3 +357,38 @@ def test_sync_problems_are_told_in_the_staff_language(ui_language):
         "პლანშეტის საათი სერვერის საათს ძალიან შორდება. დააყენეთ თარიღი და დრო."
     )
     assert problem_text("something_new", "The server said no.") == "The server said no."
+
+
+def test_settings_are_written_off_the_gui_thread(make_app, tmp_path, monkeypatch):
+    import ui.kiosk_app
+
+    writers: list[str] = []
+    real_save = ui.kiosk_app.save_settings
+
+    def save(data_dir, settings):
+        writers.append(threading.current_thread().name)
+        real_save(data_dir, settings)
+
+    monkeypatch.setattr(ui.kiosk_app, "save_settings", save)
+    kiosk = make_app(Settings(idle_timeout_s=30))
+    kiosk.enter_admin()
+    kiosk.tap(_("Longer idle time"))
+    assert kiosk.app.store.writer.flush()
+    assert writers == ["record-writer"]
+    assert load_settings(tmp_path / "data").idle_timeout_s == 40
+
+
+def test_a_settings_file_that_cannot_be_written_is_a_storage_condition(make_app, tmp_path):
+    kiosk = make_app(Settings(idle_timeout_s=30))
+    path = tmp_path / "data" / SETTINGS_FILE
+    path.unlink(missing_ok=True)
+    path.mkdir()  # nothing can replace a folder with a file
+    kiosk.enter_admin()
+    kiosk.tap(_("Longer idle time"))
+    assert kiosk.app.store.writer.flush()
+    assert kiosk.app.flow.config.idle_timeout_s == 40  # the change holds until a restart
+    error = kiosk.app.store.last_error()
+    assert error is not None
+    assert error.kind == "io"
+    assert SETTINGS_FILE in error.path
+    assert "idle_timeout_s=40" not in [d for _at, _a, d in kiosk.app.store.audit_log()]
