@@ -96,6 +96,23 @@ class Nav:
         return Nav("en" if self.lang == "ka" else "ka", self.embed).url(path, **params)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """A step of the web rating with its token checked: where it came from and the token."""
+
+    nav: Nav
+    token: FormToken
+    token_text: str
+
+
+@dataclass(frozen=True)
+class _Posted(_Step):
+    """A step's form as sent, with its token checked and the soft checks it carries."""
+
+    form: FormData
+    soft: SoftChecks
+
+
 def _nav_of(request: Request, form: FormData | None = None) -> Nav:
     source: Any = form if form is not None else request.query_params
     lang = source.get("lang")
@@ -431,27 +448,43 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
         except TokenError as exc:
             return f"token_{exc.kind}"
 
-    @router.post("/rate/answer", response_class=HTMLResponse)
-    async def answer(request: Request) -> Response:
+    def opened(request: Request, step: Step) -> _Step | HTMLResponse:
+        """A step's page asked for with its token in the address, or the problem page."""
+        nav = _nav_of(request)
+        token_text = request.query_params.get("t", "")
+        token = load_token(token_text, step)
+        if isinstance(token, str):
+            return problem(request, nav, token)
+        return _Step(nav, token, token_text)
+
+    async def posted(request: Request, step: Step) -> _Posted | HTMLResponse:
+        """A step's form as sent, once its size and token are checked, or the problem page."""
         form = await read_form(request)
         nav = _nav_of(request, form)
         if form is None:
             return problem(request, nav, "too_large")
-        page = Page(request, nav.lang)
         token_text = _text(form, "token")
-        token = load_token(token_text, "rating")
+        token = load_token(token_text, step)
         if isinstance(token, str):
             return problem(request, nav, token)
-        score_text = _text(form, "score")
+        soft = SoftChecks(honeypot_filled=bool(_text(form, HONEYPOT)))
+        return _Posted(nav, token, token_text, form, soft)
+
+    @router.post("/rate/answer", response_class=HTMLResponse)
+    async def answer(request: Request) -> Response:
+        sent = await posted(request, "rating")
+        if not isinstance(sent, _Posted):
+            return sent
+        nav, token, token_text = sent.nav, sent.token, sent.token_text
+        score_text = _text(sent.form, "score")
         score = int(score_text) if score_text in ("1", "2", "3", "4", "5") else None
         if score is None:
-            return await run_in_threadpool(
-                faces_again, request, nav, token, token_text, page._("Choose a face")
-            )
-        soft = SoftChecks(honeypot_filled=bool(_text(form, HONEYPOT)))
+            error = Page(request, nav.lang)._("Choose a face")
+            return await run_in_threadpool(faces_again, request, nav, token, token_text, error)
+        altcha = _text(sent.form, "altcha")
         try:
             following = await run_in_threadpool(
-                web.rate, token, score, nav.lang, soft, _address(request), _text(form, "altcha")
+                web.rate, token, score, nav.lang, sent.soft, _address(request), altcha
             )
         except Refused as exc:
             return problem(request, nav, exc.reason)
@@ -503,12 +536,10 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
 
     @router.get("/rate/reasons", response_class=HTMLResponse)
     def reasons_page(request: Request) -> HTMLResponse:
-        nav = _nav_of(request)
-        token_text = request.query_params.get("t", "")
-        token = load_token(token_text, "reasons")
-        if isinstance(token, str):
-            return problem(request, nav, token)
-        return reasons_form(request, nav, token, token_text)
+        step = opened(request, "reasons")
+        if not isinstance(step, _Step):
+            return step
+        return reasons_form(request, step.nav, step.token, step.token_text)
 
     def reasons_form(
         request: Request,
@@ -548,20 +579,17 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
 
     @router.post("/rate/reasons", response_class=HTMLResponse)
     async def reasons_answer(request: Request) -> Response:
-        form = await read_form(request)
-        nav = _nav_of(request, form)
-        if form is None:
-            return problem(request, nav, "too_large")
-        token_text = _text(form, "token")
-        token = load_token(token_text, "reasons")
-        if isinstance(token, str):
-            return problem(request, nav, token)
-        chosen = [v for v in form.getlist("reason") if isinstance(v, str)]
-        if _text(form, "action") == "skip":
+        sent = await posted(request, "reasons")
+        if not isinstance(sent, _Posted):
+            return sent
+        nav, token, token_text = sent.nav, sent.token, sent.token_text
+        chosen = [v for v in sent.form.getlist("reason") if isinstance(v, str)]
+        if _text(sent.form, "action") == "skip":
             chosen = []
-        soft = SoftChecks(honeypot_filled=bool(_text(form, HONEYPOT)))
         try:
-            following = await run_in_threadpool(web.give_reasons, token, chosen, nav.lang, soft)
+            following = await run_in_threadpool(
+                web.give_reasons, token, chosen, nav.lang, sent.soft
+            )
         except Refused as exc:
             if exc.reason != "unknown_reason":
                 return problem(request, nav, exc.reason)
@@ -573,12 +601,10 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
 
     @router.get("/rate/comment", response_class=HTMLResponse)
     def comment_page(request: Request) -> HTMLResponse:
-        nav = _nav_of(request)
-        token_text = request.query_params.get("t", "")
-        token = load_token(token_text, "comment")
-        if isinstance(token, str):
-            return problem(request, nav, token)
-        return comment_form(request, nav, token_text)
+        step = opened(request, "comment")
+        if not isinstance(step, _Step):
+            return step
+        return comment_form(request, step.nav, step.token_text)
 
     def comment_form(
         request: Request, nav: Nav, token_text: str, text: str = "", error: str | None = None
@@ -602,14 +628,10 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
 
     @router.post("/rate/comment", response_class=HTMLResponse)
     async def comment_answer(request: Request) -> Response:
-        form = await read_form(request)
-        nav = _nav_of(request, form)
-        if form is None:
-            return problem(request, nav, "too_large")
-        token_text = _text(form, "token")
-        token = load_token(token_text, "comment")
-        if isinstance(token, str):
-            return problem(request, nav, token)
+        sent = await posted(request, "comment")
+        if not isinstance(sent, _Posted):
+            return sent
+        nav, token, token_text, form = sent.nav, sent.token, sent.token_text, sent.form
         text = "" if _text(form, "action") == "skip" else clean_comment(_text(form, "comment"))
         if len(text) > settings.comment_max:
             page = Page(request, nav.lang)
@@ -619,9 +641,8 @@ def routes(site: Site, templates: Templates, settings: WebSettings | None = None
                 settings.comment_max,
             ) % {"num": settings.comment_max}
             return comment_form(request, nav, token_text, text, error)
-        soft = SoftChecks(honeypot_filled=bool(_text(form, HONEYPOT)))
         try:
-            await run_in_threadpool(web.comment, token, text, nav.lang, soft)
+            await run_in_threadpool(web.comment, token, text, nav.lang, sent.soft)
         except Refused as exc:
             return problem(request, nav, exc.reason)
         return RedirectResponse(nav.url("/rate/thanks", center=token.center_id), 303)
