@@ -329,7 +329,12 @@ WRONG = [
 
 @pytest.mark.parametrize(
     ("name", "path", "value"),
-    [pytest.param(n, p, v, id=f"{n}-{'.'.join(map(str, p))}={v!r}") for n, p, v in WRONG],
+    [
+        pytest.param(
+            n, p, v, id=f"{n}-{'.'.join(map(str, p))}={'deleted' if v is DELETE else repr(v)}"
+        )
+        for n, p, v in WRONG
+    ],
 )
 def test_an_answer_of_the_wrong_type_is_a_bad_answer(proxy, name, path, value):
     _answer(proxy, _changed(name, path, value))
