@@ -34,6 +34,7 @@ from server.db import users as users_table
 from server.enrollment import AdminError, IssuedCode, add_kiosks, revoke_kiosk
 from server.kiosks import KioskStatus, list_kiosks
 from server.web import codes_admin
+from server.web.admin_pages import AdminPages, Errors
 from server.web.auth import (
     ACCOUNT_ERRORS,
     SESSION_COOKIE,
@@ -82,9 +83,6 @@ ACTIONS = {
     "web_codes.revoke": N_("Revoked one-time codes"),
 }
 RECENT_ACTIVITY = 20
-
-Errors = list[tuple[str, str]]
-"""(field id, message) pairs for the error summary; the field id may be empty."""
 
 
 def when(page: Page, moment: datetime | None) -> str:
@@ -254,25 +252,15 @@ def _catalog_versions(site: Site, page: Page) -> list[VersionRow]:
 def routes(site: Site, templates: Templates) -> APIRouter:
     router = page_router(site, templates)
 
-    def render(
-        page: Page, template: str, user: User, section: str, status_code: int = 200, **context: Any
-    ) -> HTMLResponse:
-        return templates.render(
-            page,
-            template,
-            status_code=status_code,
-            user=user,
-            nav="admin",
-            section=section,
-            **context,
-        )
+    pages = AdminPages(templates)
+    render = pages.render
 
     def missing(page: Page, user: User, section: str, what: str) -> HTMLResponse:
         title = (
             page._("There is no such kiosk") if what == "kiosk" else page._("There is no such user")
         )
         back = "/admin/kiosks" if what == "kiosk" else "/admin/users"
-        return render(page, "admin/missing.html", user, section, 404, title=title, back=back)
+        return pages.missing(page, user, section, title, back)
 
     # -- overview ------------------------------------------------------------------------------
 
@@ -306,18 +294,10 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     def kiosk_form(
         page: Page, user: User, errors: Errors, name: str = "", center: str = ""
     ) -> HTMLResponse:
-        return render(
-            page,
-            "admin/kiosk_new.html",
-            user,
-            "kiosks",
-            400 if errors else 200,
-            title=page._("Add a kiosk"),
-            errors=errors,
-            kiosk_name=name,
-            center=center,
-            centers=_centers(site, page),
-        )
+        return pages.form(
+            page, "admin/kiosk_new.html", user, "kiosks", errors, title=page._("Add a kiosk"),
+            kiosk_name=name, center=center, centers=_centers(site, page),
+        )  # fmt: skip
 
     @router.get("/admin/kiosks/new", response_class=HTMLResponse)
     def new_kiosk(request: Request, user: Admin) -> HTMLResponse:
@@ -421,9 +401,9 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     def user_form(
         page: Page, user: User, errors: Errors, name: str = "", role: str = ""
     ) -> HTMLResponse:
-        return render(
-            page, "admin/user_new.html", user, "users", 400 if errors else 200,
-            title=page._("Add a user"), errors=errors, user_name=name, role=role,
+        return pages.form(
+            page, "admin/user_new.html", user, "users", errors, title=page._("Add a user"),
+            user_name=name, role=role,
         )  # fmt: skip
 
     @router.get("/admin/users/new", response_class=HTMLResponse)
@@ -469,10 +449,9 @@ def routes(site: Site, templates: Templates) -> APIRouter:
         return next((a for a in list_users(site.engine) if a.name == name), None)
 
     def password_form(page: Page, user: User, name: str, errors: Errors) -> HTMLResponse:
-        return render(
-            page, "admin/user_password.html", user, "users", 400 if errors else 200,
+        return pages.form(
+            page, "admin/user_password.html", user, "users", errors,
             title=page._("Set a new password for %(name)s") % {"name": name}, user_name=name,
-            errors=errors,
         )  # fmt: skip
 
     @router.get("/admin/users/password", response_class=HTMLResponse)

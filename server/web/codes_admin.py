@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from common.catalog import Text
 from server.catalogs import center_rules
 from server.slips import SlipBatch, poster_pdf, slips_pdf
+from server.web.admin_pages import AdminPages, Errors
 from server.web.auth import Admin, User, list_users, page_router
 from server.web.results_view import Names, load_names
 from server.web.site import Site
@@ -50,8 +51,6 @@ MAX_VALIDITY = timedelta(days=730)
 """An expiry further away than this is taken for a typing mistake."""
 MUNICIPAL_TIME = timezone(timedelta(hours=4), "Asia/Tbilisi")
 """Georgia's time (UTC+4 all year): a code works until the end of its last day there."""
-
-Errors = list[tuple[str, str]]
 
 
 def expiry_of(last_day: date) -> datetime:
@@ -119,16 +118,8 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             conn.execution_options(read_only=True)
             return load_names(conn)
 
-    def render(
-        page: Page, template: str, user: User, section: str, status_code: int = 200, **context: Any
-    ) -> HTMLResponse:
-        return templates.render(
-            page, template, status_code=status_code, user=user, nav="admin", section=section,
-            **context,
-        )  # fmt: skip
-
-    def missing(page: Page, user: User, section: str, title: str, back: str) -> HTMLResponse:
-        return render(page, "admin/missing.html", user, section, 404, title=title, back=back)
+    pages = AdminPages(templates)
+    render, missing = pages.render, pages.missing
 
     # -- one-time codes ------------------------------------------------------------------------
 
@@ -175,9 +166,9 @@ def routes(site: Site, templates: Templates) -> APIRouter:
     def code_form(page: Page, user: User, errors: Errors, form: CodeForm) -> HTMLResponse:
         known = names()
         lang = page.language
-        return render(
-            page, "admin/code_new.html", user, "codes", 400 if errors else 200,
-            title=page._("Make one-time codes"), errors=errors, form=form,
+        return pages.form(
+            page, "admin/code_new.html", user, "codes", errors,
+            title=page._("Make one-time codes"), form=form,
             centers=[(cid, known.center(cid, lang)) for cid in sorted(known.centers)],
             services=[(sid, known.service(sid, lang)) for sid in known.service_order],
             example=str(page.request.base_url).rstrip("/") + code_path("ABCD-EFGH-JKMN"),
