@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -14,6 +15,9 @@ from common.catalog import Catalog, CatalogError, demo_catalog, load_catalog
 from kiosk.errors import StorageError
 from kiosk.logs import setup_logging
 from kiosk.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from ui.self_test import SelfTest
 
 log = logging.getLogger("ui.main")
 
@@ -50,6 +54,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--theme", help="theme name (demo, seaside) or theme file; default: the one in the settings"
     )
+    parser.add_argument(
+        "--self-test",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help=(
+            "start offscreen as the demo kiosk in DIR (new or empty; default: a temporary "
+            "folder, removed afterwards), record one rating, read it back and exit: status 0 "
+            "when all is well"
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -73,6 +88,15 @@ def choose_catalog(args: argparse.Namespace) -> Catalog:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    self_test: SelfTest | None = None
+    if args.self_test is not None:
+        from ui.self_test import SelfTest, SelfTestError
+
+        try:
+            self_test = SelfTest.prepare(args)
+        except SelfTestError as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 2
     args.data_dir = data_folder(args)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(args.data_dir)
@@ -119,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.fullscreen = not args.windowed
     kiosk.apply_cursor()
     show_kiosk(kiosk.window, args.windowed)
-    code = app.exec()
+    code = self_test.run(kiosk) if self_test else app.exec()
     inhibitor.release()
     kiosk.close()
-    return code
+    return self_test.report(code) if self_test else code
