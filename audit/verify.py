@@ -15,9 +15,14 @@ itself) it checks:
 2. every link: each record's prev_hash is the hash of the record before it (64 zeros before
    seq 1), across records the server set aside too;
 3. gaps: every seq of the device's range is there;
-4. every signed head: the Ed25519 signature of the head message of docs/protocol.md ("Uploading
-   a batch") verifies with the device's public key, and the head's hash is the hash of that
-   seq's record; a key that anyone could sign for is refused;
+4. every signed head, with the key the device had when the server received it (its key
+   history in devices.json: the one key in force at the head's received_at); a key that
+   anyone could sign for is refused, and no two keys may be in force at once:
+   - a head of an upload: the Ed25519 signature of the head message of docs/protocol.md
+     ("Uploading a batch") verifies, and the head's hash is the hash of that seq's record;
+   - a head of an imported export file: the file's records_sha256 (docs/export.md) is that of
+     the records of its seqs here, and the signature of the export message built from it
+     verifies; it vouches for the file's newest record;
 5. records outside any signed head: a verified head vouches for its record and, through the
    links, for every record before it; a record no verified head vouches for could have been
    written by anyone holding the database.
@@ -58,7 +63,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 FORMAT = "ukukavshiri-audit"
-VERSION = 1
+VERSION = 2
 RESULTS_FORMAT = "ukukavshiri-results"
 GENESIS_HASH = "0" * 64
 HEADLINE_CHANNELS = ("kiosk", "web-verified")
@@ -219,6 +224,10 @@ def is_safe_public_key(raw: bytes) -> bool:
     return x2 != 0 and pow(x2, (ED25519_P - 1) // 2, ED25519_P) == 1
 
 
+EXPORT_CONTEXT = "ukukavshiri-export-v2"
+"""The first line of the message a kiosk signs for an export file (docs/export.md)."""
+
+
 def head_message(device_id: str, seq: int, head_hash: str) -> bytes:
     """Four ASCII lines joined by a line feed, none after the last."""
     return f"ukukavshiri-head-v1\n{device_id}\n{seq}\n{head_hash}".encode("ascii")
@@ -363,7 +372,7 @@ class Archive:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise Unreadable("not_audit")
         if manifest.get("version") != VERSION:
-            raise Unreadable("bad_version", version=manifest.get("version"))
+            raise Unreadable("bad_version", version=manifest.get("version"), expected=VERSION)
         files = manifest.get("files")
         if not isinstance(files, list) or not all(isinstance(e, dict) for e in files):
             raise Unreadable("not_audit")
@@ -621,56 +630,227 @@ def check_links(device: Device, section: Section) -> tuple[set[int], set[int]]:
     return good, linked
 
 
+@dataclass
+class Key:
+    """One entry of a device's key history (devices.json, "keys")."""
+
+    number: int
+    """Its place in the history, from 1 (oldest first), as the report names it."""
+    public_key: bytes | None
+    """None when it is no usable Ed25519 key (reported): nothing it signed is trusted."""
+    since: datetime | None
+    """In force from this moment; None: from the chain's start (a web chain's key)."""
+    until: datetime | None
+    """In force until just before this moment; None: still in force."""
+    reason: str
+
+    def covers(self, moment: datetime) -> bool:
+        return (self.since is None or self.since <= moment) and (
+            self.until is None or moment < self.until
+        )
+
+    def overlaps(self, other: Key) -> bool:
+        """Whether some moment lies in both (a key never in force overlaps nothing)."""
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            return False
+        if other.since is not None and other.until is not None and other.since >= other.until:
+            return False
+        return (self.since is None or other.until is None or self.since < other.until) and (
+            other.since is None or self.until is None or other.since < self.until
+        )
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO 8601 time with its offset (a ``Z`` or ``±HH:MM``) as UTC; None otherwise."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def read_keys(entry: dict[str, Any], section: Section) -> list[Key]:
+    """The device's key history: each key usable and safe, dates readable, and no two keys in
+    force at the same moment."""
+    items = entry.get("keys")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        section.add(PROBLEM, "keys_unreadable")
+        return []
+    if not items:
+        section.add(WARNING, "key_missing")
+        return []
+    keys: list[Key] = []
+    for number, item in enumerate(items, start=1):
+        since, until = parse_time(item.get("valid_from")), parse_time(item.get("valid_until"))
+        if (
+            (since is None and item.get("valid_from") is not None)
+            or (until is None and item.get("valid_until") is not None)
+            or (since is not None and until is not None and until < since)
+        ):
+            section.add(PROBLEM, "key_dates", number=number)
+            continue
+        raw = decode_base64(item.get("public_key"))
+        usable = raw is not None and is_safe_public_key(raw)
+        shown = str(item.get("public_key"))[:60]
+        if usable:
+            reason = str(item.get("reason"))
+            section.add(
+                NOTE, "key_note", number=number, public_key=shown, reason=reason_label(reason),
+                since=item.get("valid_from") or ("key_from_start",),
+                until=item.get("valid_until") or ("key_until_now",),
+            )  # fmt: skip
+        else:
+            section.add(PROBLEM, "key_unsafe", number=number, public_key=shown)
+        keys.append(Key(number, raw if usable else None, since, until, str(item.get("reason"))))
+    for first, second in itertools.combinations(keys, 2):
+        if first.overlaps(second):
+            section.add(PROBLEM, "keys_overlap", first=first.number, second=second.number)
+    return keys
+
+
+def reason_label(reason: str) -> tuple[str, ...]:
+    """How a key came in force, in the report's words (an unknown reason as it stands)."""
+    known = f"key_reason_{reason}"
+    return (known,) if known in MESSAGES else ("key_reason_other", reason)
+
+
+def key_for(
+    keys: list[Key], received: datetime, head: tuple[str, ...], seq: int, section: Section
+) -> Key | None:
+    """The key in force when the server received the head, or None (and why, when it is not
+    said already: no key at all is a warning of its own, overlapping keys a problem)."""
+    in_force = [key for key in keys if key.covers(received)]
+    if len(in_force) == 1:
+        return in_force[0]
+    if in_force or not keys:
+        return None
+    earliest = min(keys, key=lambda key: key.since or datetime.min.replace(tzinfo=UTC))
+    if earliest.since is not None and received < earliest.since and earliest.reason == "migration":
+        section.add(
+            WARNING, "head_before_keys", head=head, seq=seq, received=received.isoformat(),
+            since=earliest.since.isoformat(),
+        )  # fmt: skip
+    else:
+        section.add(PROBLEM, "head_no_key", head=head, seq=seq, received=received.isoformat())
+    return None
+
+
+def export_message(
+    device: Device, head: dict[str, Any], line: int, section: Section
+) -> bytes | None:
+    """The message an imported export file's kiosk signed (docs/export.md, "The signed
+    message"), once the file's records_sha256 is shown to be that of the records here; None
+    (and a problem) otherwise."""
+    label = head_label(head)
+    name = f"{device.folder}/heads.jsonl"
+    seqs = expand_runs(head.get("seqs"))
+    fields = [head.get(field) for field in ("center_id", "exported_at", "records_sha256")]
+    if seqs is None or seqs[-1] != head["head_seq"]:
+        error = "no seqs of the file's records, in ascending order, ending at its head"
+        section.add(PROBLEM, "bad_line", name=name, line=line, error=error)
+        return None
+    if not all(isinstance(f, str) and "\n" not in f for f in fields):
+        error = "the signed fields of the file are not texts of one line"
+        section.add(PROBLEM, "bad_line", name=name, line=line, error=error)
+        return None
+    missing = [seq for seq in seqs if seq not in device.chain]
+    if missing:
+        low, high = runs(missing)[0]
+        section.add(PROBLEM, "file_records_missing", head=label, low=low, high=high)
+        return None
+    try:
+        checksum: str | None = export_checksum([device.chain[seq] for seq in seqs])
+    except UnicodeEncodeError:  # a text that is not valid Unicode: no file held it
+        checksum = None
+    if checksum != fields[-1]:
+        section.add(PROBLEM, "file_checksum_differs", head=label, first=seqs[0], last=seqs[-1])
+        return None
+    lines = [EXPORT_CONTEXT, device.device_id, *map(str, fields)]
+    try:
+        return "\n".join(lines).encode("utf-8")
+    except UnicodeEncodeError:
+        return b""  # no text a kiosk could have signed: the signature cannot verify
+
+
+def export_checksum(records: list[dict[str, Any]]) -> str:
+    """records_sha256 of an export file (docs/export.md): its records as JSON with sorted keys,
+    no whitespace, non-ASCII kept, in UTF-8."""
+    text = json.dumps(records, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def expand_runs(value: Any) -> list[int] | None:
+    """The seqs of ``[first, last]`` runs, strictly ascending; None when they are not that."""
+    if not isinstance(value, list) or not value:
+        return None
+    seqs: list[int] = []
+    for run in value:
+        if not isinstance(run, list) or len(run) != 2 or not all(type(s) is int for s in run):
+            return None
+        low, high = run
+        if low > high or (seqs and low <= seqs[-1]) or high - low > 10_000_000:
+            return None
+        seqs.extend(range(low, high + 1))
+    return seqs
+
+
+def head_label(head: dict[str, Any]) -> tuple[str, ...]:
+    if head.get("source") == "import":
+        return ("head_import", str(head.get("file_name")), str(head.get("received_at")))
+    return ("head_upload", str(head.get("batch_id")))
+
+
 def check_heads(
     archive: Archive, device: Device, entry: dict[str, Any], section: Section
 ) -> set[int]:
-    """4. The signed heads; returns the seqs of those that verify."""
-    public_key = decode_base64(entry.get("public_key"))
-    key_since = str(entry.get("key_since") or "")
-    if entry.get("public_key") is None:
-        section.add(WARNING, "key_missing")
-    elif public_key is None or not is_safe_public_key(public_key):
-        section.add(PROBLEM, "key_unsafe")
-        public_key = None
-    else:
-        since = {"since": key_since} if key_since else {}
-        section.add(
-            NOTE, "key_note_since" if since else "key_note", public_key=entry["public_key"], **since
-        )
+    """4. The signed heads, each with the key in force when the server received it; returns
+    the seqs of those that verify."""
+    keys = read_keys(entry, section)
     verified: set[int] = set()
     name = f"{device.folder}/heads.jsonl"
     for line, head in archive.json_lines(name, section):
         device.counts["heads"] += 1
-        if not isinstance(head, dict) or type(head.get("head_seq")) is not int:
-            section.add(PROBLEM, "bad_line", name=name, line=line, error="not a signed head")
+        received = parse_time(head.get("received_at")) if isinstance(head, dict) else None
+        if (
+            not isinstance(head, dict)
+            or type(head.get("head_seq")) is not int
+            or head.get("source") not in ("upload", "import")
+            or received is None
+        ):
+            error = "not a signed head (source, head_seq, received_at)"
+            section.add(PROBLEM, "bad_line", name=name, line=line, error=error)
             continue
-        seq, batch = head["head_seq"], head.get("batch_id")
+        seq, label = head["head_seq"], head_label(head)
         record = device.chain.get(seq)
         if record is None:
-            section.add(PROBLEM, "head_record_missing", batch=batch, seq=seq)
+            section.add(PROBLEM, "head_record_missing", head=label, seq=seq)
             continue
         if head.get("head_hash") != record["hash"]:
             section.add(
-                PROBLEM, "head_hash_differs", batch=batch, seq=seq, signed=head.get("head_hash"),
+                PROBLEM, "head_hash_differs", head=label, seq=seq, signed=head.get("head_hash"),
                 found=record["hash"],
             )  # fmt: skip
             continue
-        if public_key is None:
-            continue
-        signature = decode_base64(head.get("head_signature"))
-        try:
-            message = head_message(device.device_id, seq, record["hash"])
-        except UnicodeEncodeError:  # not a device id or hash at all
-            message = b""
-        if signature is not None and signature_verifies(public_key, message, signature):
-            verified.add(seq)
-        elif key_since and str(head.get("received_at", "")) < key_since:
-            section.add(
-                WARNING, "head_old_key", batch=batch, seq=seq, received=head.get("received_at"),
-                since=key_since,
-            )  # fmt: skip
+        if head["source"] == "import":
+            message = export_message(device, head, line, section)
+            signature = decode_base64(head.get("signature"))
         else:
-            section.add(PROBLEM, "head_bad_signature", batch=batch, seq=seq)
+            try:
+                message = head_message(device.device_id, seq, record["hash"])
+            except UnicodeEncodeError:  # not a device id or hash at all
+                message = b""
+            signature = decode_base64(head.get("head_signature"))
+        if message is None:
+            continue
+        key = key_for(keys, received, label, seq, section)
+        if key is None or key.public_key is None:
+            continue
+        if signature is not None and signature_verifies(key.public_key, message, signature):
+            verified.add(seq)
+        else:
+            section.add(PROBLEM, "head_bad_signature", head=label, seq=seq, number=key.number)
     return verified
 
 
@@ -1114,8 +1294,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "{path} არ არის ZIP არქივი, ან ვერ იხსნება: {error}"),
     "not_audit": ("{path} is not an Ukukavshiri audit export (it holds no manifest.json of that format).",
                   "{path} არ არის უკუკავშირის აუდიტის ექსპორტი (მასში ასეთი ფორმატის manifest.json არ არის)."),
-    "bad_version": ("{path} is an audit export of version {version}; this verifier reads version 1.",
-                    "{path} აუდიტის ექსპორტის {version} ვერსიაა; ეს შემმოწმებელი 1 ვერსიას კითხულობს."),
+    "bad_version": ("{path} is an audit export of version {version}; this verifier reads version {expected}.",
+                    "{path} აუდიტის ექსპორტის {version} ვერსიაა; ეს შემმოწმებელი {expected} ვერსიას კითხულობს."),
     # levels
     OK: ("[ok]", "[კარგია]"),
     PROBLEM: ("[PROBLEM]", "[პრობლემა]"),
@@ -1160,12 +1340,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "devices.json ამ მოწყობილობის seq-ების წაკითხვად დიაპაზონს არ იძლევა"),
     "device_ok": ("records seq {first}–{last}: stored {records}, ratings of the period {ratings}, set aside {set_aside}; every hash and link holds, no seq is missing, signed heads that verify: {heads}, and every record lies under one",
                   "ჩანაწერები seq {first}–{last}: შენახული — {records}, ამ პერიოდის შეფასებები — {ratings}, გვერდზე გადადებული — {set_aside}; ყველა ჰეში და კავშირი სწორია, არცერთი seq არ აკლია, მოწმდება ხელმოწერილი თავები — {heads}, და ყოველი ჩანაწერი რომელიმე მათგანის ქვეშაა"),
-    "key_note": ("public key {public_key}", "საჯარო გასაღები {public_key}"),
-    "key_note_since": ("public key {public_key} (held since {since})", "საჯარო გასაღები {public_key} (გამოიყენება {since}-დან)"),
+    "key_note": ("key {number}: {public_key}; in force from {since} until {until}; {reason}",
+                 "გასაღები {number}: {public_key}; მოქმედების დასაწყისი — {since}, დასასრული — {until}; {reason}"),
+    "key_from_start": ("the start of the chain", "ჯაჭვის დასაწყისი"),
+    "key_until_now": ("now (still in force)", "ახლაც მოქმედებს"),
+    "key_reason_enrollment": ("it came with the kiosk's enrollment", "კიოსკის რეგისტრაციისას მიღებული"),
+    "key_reason_reenrollment": ("it came with a new enrollment of the kiosk", "კიოსკის ხელახალი რეგისტრაციისას მიღებული"),
+    "key_reason_import": ("kept from the kiosk's export files imported from a USB stick", "შენახულია USB მეხსიერებიდან იმპორტირებული კიოსკის ექსპორტის ფაილებიდან"),
+    "key_reason_migration": ("the key the kiosk held when the server began to keep every key; its earlier keys are not known",
+                             "გასაღები, რომელიც კიოსკს ჰქონდა, როცა სერვერმა ყველა გასაღების შენახვა დაიწყო; მისი უფრო ადრინდელი გასაღებები უცნობია"),
+    "key_reason_server": ("the server's own key for the website's answers", "სერვერის საკუთარი გასაღები ვებგვერდის პასუხებისთვის"),
+    "key_reason_other": ("in force, as the server says, by: {0}", "ძალაშია, სერვერის თქმით, შემდეგი მიზეზით: {0}"),
+    "keys_unreadable": ("devices.json gives no readable list of this device's keys",
+                        "devices.json ამ მოწყობილობის გასაღებების წაკითხვად სიას არ იძლევა"),
     "key_missing": ("the server holds no public key for this device, so no signature can be checked",
                     "სერვერს ამ მოწყობილობის საჯარო გასაღები არ აქვს, ამიტომ ვერცერთი ხელმოწერა ვერ შემოწმდება"),
-    "key_unsafe": ("the public key is not a usable Ed25519 key (anyone could sign for it), so no signature is trusted",
-                   "საჯარო გასაღები Ed25519-ის გამოსადეგი გასაღები არ არის (მისით ნებისმიერს შეუძლია ხელის მოწერა), ამიტომ არცერთ ხელმოწერას არ ვენდობით"),
+    "key_unsafe": ("key {number} ({public_key}) is not a usable Ed25519 key (anyone could sign for it), so nothing signed with it is trusted",
+                   "გასაღები {number} ({public_key}) Ed25519-ის გამოსადეგი გასაღები არ არის (მისით ნებისმიერს შეუძლია ხელის მოწერა), ამიტომ მისით ხელმოწერილ არაფერს ვენდობით"),
+    "key_dates": ("key {number}: its dates cannot be read, or it ends before it begins",
+                  "გასაღები {number}: მისი თარიღები ვერ იკითხება, ან ის დაწყებამდე მთავრდება"),
+    "keys_overlap": ("keys {first} and {second} are both in force at some moment, but a device has one key at a time",
+                     "გასაღებები {first} და {second} რაღაც მომენტში ერთდროულად მოქმედებს, მოწყობილობას კი ერთ დროს ერთი გასაღები აქვს"),
     "wrong_device": ("seq {seq}: the record belongs to another device ({other})",
                      "seq {seq}: ჩანაწერი სხვა მოწყობილობას ეკუთვნის ({other})"),
     "out_of_order": ("seq {seq} comes after seq {before}: the records are not in ascending seq order, each once",
@@ -1187,14 +1382,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "seq {seq}: prev_hash არ არის seq {before}-ის ჰეში: აქ ჩანაწერი შეიცვალა, წაიშალა ან ჩაემატა"),
     "gap": ("seq {low}–{high} missing: the chain cannot be followed across",
             "seq {low}–{high} აკლია: ჯაჭვის გაგრძელება ამ ადგილას ვერ მოწმდება"),
-    "head_record_missing": ("signed head of batch {batch}: seq {seq} is not among the records",
-                            "ბატჩის {batch} ხელმოწერილი თავი: seq {seq} ჩანაწერებს შორის არ არის"),
-    "head_hash_differs": ("signed head of batch {batch}: it names hash {signed} for seq {seq}, the record has {found}",
-                          "ბატჩის {batch} ხელმოწერილი თავი: seq {seq}-ისთვის ასახელებს ჰეშს {signed}, ჩანაწერს კი აქვს {found}"),
-    "head_bad_signature": ("signed head of batch {batch} (seq {seq}): the signature does not verify with the device's key: this device did not sign it, or it was changed",
-                           "ბატჩის {batch} ხელმოწერილი თავი (seq {seq}): ხელმოწერა მოწყობილობის გასაღებით არ მოწმდება: ეს მოწყობილობა მას ხელს არ აწერდა, ან შეიცვალა"),
-    "head_old_key": ("signed head of batch {batch} (seq {seq}) arrived {received}, before the device's current key ({since}); the server keeps no earlier key, so it cannot be checked",
-                     "ბატჩის {batch} ხელმოწერილი თავი (seq {seq}) მოვიდა {received}, მოწყობილობის ახლანდელ გასაღებამდე ({since}); სერვერი ძველ გასაღებს არ ინახავს, ამიტომ მისი შემოწმება შეუძლებელია"),
+    "head_upload": ("signed head of batch {0}", "ბატჩის {0} ხელმოწერილი თავი"),
+    "head_import": ("signed export file {0} (imported {1})", "ხელმოწერილი ექსპორტის ფაილი {0} (იმპორტირებულია {1})"),
+    "head_record_missing": ("{head}: seq {seq} is not among the records",
+                            "{head}: seq {seq} ჩანაწერებს შორის არ არის"),
+    "head_hash_differs": ("{head}: it names hash {signed} for seq {seq}, the record has {found}",
+                          "{head}: seq {seq}-ისთვის ასახელებს ჰეშს {signed}, ჩანაწერს კი აქვს {found}"),
+    "head_bad_signature": ("{head} (seq {seq}): the signature does not verify with key {number}, the device's key when the server received it: this device did not sign it, or it was changed",
+                           "{head} (seq {seq}): ხელმოწერა არ მოწმდება გასაღებით {number}, რომელიც მოწყობილობას ჰქონდა, როცა სერვერმა ის მიიღო: ეს მოწყობილობა მას ხელს არ აწერდა, ან შეიცვალა"),
+    "head_before_keys": ("{head} (seq {seq}) arrived {received}, before the oldest key the server kept (in force from {since}, when it began to keep every key), so it cannot be checked",
+                         "{head} (seq {seq}) მოვიდა {received}, სერვერის მიერ შენახულ უძველეს გასაღებამდე (მოქმედებს {since}-დან, როცა სერვერმა ყველა გასაღების შენახვა დაიწყო), ამიტომ მისი შემოწმება შეუძლებელია"),
+    "head_no_key": ("{head} (seq {seq}) arrived {received}, when by its key history the device had no key: no key vouches for it",
+                    "{head} (seq {seq}) მოვიდა {received}, როცა გასაღებების ისტორიის მიხედვით მოწყობილობას გასაღები არ ჰქონდა: მას ვერცერთი გასაღები ვერ ადასტურებს"),
+    "file_records_missing": ("{head}: its records seq {low}–{high} are not among the records, so what it signed cannot be checked",
+                             "{head}: მისი ჩანაწერები seq {low}–{high} ჩანაწერებს შორის არ არის, ამიტომ მისი ხელმოწერილი შინაარსის შემოწმება შეუძლებელია"),
+    "file_checksum_differs": ("{head}: the records seq {first}–{last} here are not those of the file (their records_sha256 differs): they were changed after the kiosk signed them",
+                              "{head}: აქ მოცემული ჩანაწერები seq {first}–{last} ფაილისას არ ემთხვევა (მათი records_sha256 განსხვავდება): ისინი კიოსკის ხელმოწერის შემდეგ შეიცვალა"),
     "uncovered": ("seq {low}–{high} (ratings of the period among them: {ratings}): no verified signed head vouches for these records, so nothing shows that the device wrote them",
                   "seq {low}–{high} (მათ შორის ამ პერიოდის შეფასებები — {ratings}): ამ ჩანაწერებს ვერცერთი შემოწმებული ხელმოწერილი თავი არ ადასტურებს, ამიტომ არაფერი ამტკიცებს, რომ ისინი მოწყობილობამ დაწერა"),
     # a snapshot

@@ -5,8 +5,9 @@ were not changed, removed or added after the kiosks signed them, and that the pu
 figures are what those records say (``docs/audit.md``; ``audit/verify.py`` checks it):
 
 - every record of the period, with its ``hash`` and ``prev_hash``, one file per device;
-- the chain heads each device signed (the ``batches`` table), and each device's public key
-  and enrollment history;
+- the chain heads each device signed: those of its uploads (the ``batches`` table) and the
+  signatures of the export files imported for it (the ``imports`` table), and every public key
+  it has had, with when each was in force (``kiosk_keys``), and its enrollment history;
 - the published snapshots of the period, byte for byte as stored;
 - a manifest: the format version, how the period was cut, what each file holds, counts and
   the SHA-256 of every file.
@@ -22,7 +23,10 @@ Why this shape:
   snapshot's heads can be checked). A signed head vouches for every record before it through
   the links, so the records of the period need the records after them up to that head; with
   no such head, the run goes to the device's newest record and the verifier says what no
-  signature covers.
+  signature covers. When that head is an imported file's, the run also starts no later than
+  the file's first record: its signature covers every record of the file at once.
+- Each head is checked with the key the device had when the server received it, so the
+  export holds the device's whole key history, not only its key of today.
 - Records the server set aside (``rejected_records``) that hold a seq of the run are
   included apart: a kiosk chains them like any other record, so the links across them can be
   checked, and they are not counted.
@@ -54,6 +58,7 @@ from server.db import (
     chains,
     enrollment_codes,
     imports,
+    kiosk_keys,
     kiosks,
     records,
     rejected_records,
@@ -66,7 +71,11 @@ from server.web_channel.names import WEB_STATUS
 log = logging.getLogger("server.audit_export")
 
 FORMAT = "ukukavshiri-audit"
-VERSION = 1
+VERSION = 2
+"""2: devices.json holds each device's key history ("keys"), heads.jsonl the signatures of
+imported export files too ("source")."""
+SERVER_KEY = "server"
+"""The reason given for a web chain's key: the server's own, in force for the whole chain."""
 STREAM_ROWS = 2000
 """Rows fetched at a time while writing a device's records."""
 
@@ -82,7 +91,8 @@ CUT_PERIOD = (
     "last_seq (devices.json): from the record before its first record of the period, so that "
     "the first link can be checked, up to the first chain head the device signed at or after "
     "its last record of the period and its chain head at each snapshot included (or up to its "
-    "newest record when it signed no head that far). Records of other periods in that run are "
+    "newest record when it signed no head that far); when that head is an imported export "
+    "file's, from its first record at the latest. Records of other periods in that run are "
     "there as chain neighbours."
 )
 CUT_ALL = (
@@ -94,8 +104,9 @@ README_TEXT = """Ukukavshiri audit export ({scope})
 
 Made {made_at} by the municipal server (version {version}).
 
-This archive holds the rating records of {scope}, the chain heads the kiosks signed, each
-kiosk's public key and enrollment history, and the results the server published. Anyone can
+This archive holds the rating records of {scope}, the chain heads the kiosks signed (when
+they sent ratings, and on the export files carried from them on a USB stick), every public key
+each kiosk has had and its enrollment history, and the results the server published. Anyone can
 check with it that the records are the ones the kiosks signed and that the published figures
 are what the records say:
 
@@ -145,6 +156,18 @@ class _Run:
     first_seq: int
     last_seq: int
     period_ratings: int
+    files: list[_FileHead] = field(default_factory=list)
+    """The device's imported export files whose signature the server keeps."""
+
+
+@dataclass(frozen=True)
+class _FileHead:
+    """An imported export file as a signed head: its signature covers its records' seqs."""
+
+    first_seq: int
+    head_seq: int
+    row: Any
+    """Its ``imports`` row."""
 
 
 def write_audit_export(
@@ -236,9 +259,11 @@ def _write(
             )
             put(
                 f"{folder}/heads.jsonl",
-                f"The chain heads device {run.device_id} signed in that seq range, one a line: "
-                "the batch, the head seq and hash, and the Ed25519 signature of the head "
-                "message of docs/protocol.md.",
+                f"The chain heads device {run.device_id} signed in that seq range, one a line "
+                'in head seq order. "source" "upload": a batch it sent, with the head seq and '
+                "hash and the Ed25519 signature of the head message of docs/protocol.md; "
+                '"source" "import": an export file carried from it and imported, with the seqs '
+                "of its records and the signature of the export message of docs/export.md.",
                 _lines(_heads_of(conn, run), counts, "heads"),
             )
             summary.records += counts["records"]
@@ -249,9 +274,9 @@ def _write(
         summary.devices = len(devices)
         put(
             DEVICES,
-            "Every device in the export: its kiosk (or web chain), channel, public key, the "
-            "kiosk rows and enrollment codes it had, the export files imported for it, and the "
-            "seq range and counts of its files.",
+            "Every device in the export: its kiosk (or web chain), channel, every public key it "
+            "has had with when each was in force, the kiosk rows and enrollment codes it had, "
+            "the export files imported for it, and the seq range and counts of its files.",
             [_pretty(devices)],
         )
         for shot in shots:
@@ -366,23 +391,55 @@ def _runs(conn: Connection, period: Period | None, shots: list[Snapshot]) -> lis
             [int(high), *(s.chain_heads[device_id][0] for s in shots if device_id in s.chain_heads)]
         )
         first = max(1, int(low) - 1) if period is not None else 1
-        runs.append(_Run(device_id, first, _run_end(conn, device_id, high), int(ratings or 0)))
+        files = _file_heads(conn, device_id)
+        last, file_first = _run_end(conn, device_id, high, files)
+        runs.append(_Run(device_id, min(first, file_first), last, int(ratings or 0), files))
     return sorted(runs, key=lambda run: run.device_id)
 
 
-def _run_end(conn: Connection, device_id: str, high: int) -> int:
-    """The first signed head at or after ``high``, else the device's newest seq."""
+def _run_end(
+    conn: Connection, device_id: str, high: int, files: list[_FileHead]
+) -> tuple[int, int]:
+    """The first signed head at or after ``high``, else the device's newest seq; and the first
+    seq that head needs (its file's first record when it is an imported file's)."""
     head = conn.execute(
         select(func.min(batches.c.head_seq)).where(
             batches.c.device_id == device_id, batches.c.head_seq >= high
         )
     ).scalar()
+    file = min(
+        (f for f in files if f.head_seq >= high and (head is None or f.head_seq < head)),
+        key=lambda f: (f.head_seq, -f.first_seq),
+        default=None,
+    )
+    if file is not None:
+        return file.head_seq, file.first_seq
     if head is not None:
-        return int(head)
+        return int(head), high
     newest = conn.execute(
         select(func.max(records.c.seq)).where(records.c.device_id == device_id)
     ).scalar()
-    return max(high, int(newest or 0))
+    return max(high, int(newest or 0)), high
+
+
+def _file_heads(conn: Connection, device_id: str) -> list[_FileHead]:
+    """The device's imported files that are signed heads: with their signature and seqs kept,
+    and every record judged (an interrupted import vouches for nothing until it is done)."""
+    query = (
+        select(imports)
+        .where(
+            imports.c.device_id == device_id,
+            imports.c.seqs.is_not(None),
+            imports.c.signature.is_not(None),
+            imports.c.finished_at.is_not(None),
+        )
+        .order_by(imports.c.id)
+    )
+    found = []
+    for row in conn.execute(query).mappings():
+        runs = json.loads(row["seqs"])
+        found.append(_FileHead(int(runs[0][0]), int(row["head_seq"]), row))
+    return found
 
 
 def _records_of(conn: Connection, run: _Run) -> Iterator[dict[str, Any]]:
@@ -433,7 +490,8 @@ def _set_aside_of(conn: Connection, run: _Run) -> Iterator[dict[str, Any]]:
         }
 
 
-def _heads_of(conn: Connection, run: _Run) -> Iterator[dict[str, Any]]:
+def _heads_of(conn: Connection, run: _Run) -> list[dict[str, Any]]:
+    """The uploads' heads in the run, and the imported files wholly inside it, by head seq."""
     query = (
         select(batches)
         .where(
@@ -442,20 +500,51 @@ def _heads_of(conn: Connection, run: _Run) -> Iterator[dict[str, Any]]:
         )
         .order_by(batches.c.head_seq, batches.c.received_at, batches.c.id)
     )
-    for row in conn.execute(query).mappings():
-        yield {
-            "batch_id": row["batch_id"],
-            "head_seq": int(row["head_seq"]),
-            "head_hash": row["head_hash"],
-            "head_signature": row["head_signature"],
-            "received_at": _iso(row["received_at"]),
-            "last_received_at": _iso(row["last_received_at"]),
-            "times_received": int(row["times_received"]),
-            "record_count": int(row["record_count"]),
-            "stored": int(row["stored"]),
-            "duplicate": int(row["duplicate"]),
-            "rejected": int(row["rejected"]),
-        }
+    heads = [_upload_head(row) for row in conn.execute(query).mappings()]
+    heads += [
+        _file_head(file.row)
+        for file in run.files
+        if run.first_seq <= file.first_seq and file.head_seq <= run.last_seq
+    ]
+    return sorted(heads, key=lambda head: (head["head_seq"], head["received_at"]))
+
+
+def _upload_head(row: Any) -> dict[str, Any]:
+    return {
+        "source": "upload",
+        "batch_id": row["batch_id"],
+        "head_seq": int(row["head_seq"]),
+        "head_hash": row["head_hash"],
+        "head_signature": row["head_signature"],
+        "received_at": _iso(row["received_at"]),
+        "last_received_at": _iso(row["last_received_at"]),
+        "times_received": int(row["times_received"]),
+        "record_count": int(row["record_count"]),
+        "stored": int(row["stored"]),
+        "duplicate": int(row["duplicate"]),
+        "rejected": int(row["rejected"]),
+    }
+
+
+def _file_head(row: Any) -> dict[str, Any]:
+    """An imported file's head: what rebuilds the message its kiosk signed (docs/export.md,
+    "The signed message") and the seqs of the records whose checksum that message holds."""
+    return {
+        "source": "import",
+        "file_name": row["file_name"],
+        "head_seq": int(row["head_seq"]),
+        "head_hash": row["head_hash"],
+        "seqs": json.loads(row["seqs"]),
+        "center_id": row["file_center_id"],
+        "exported_at": row["exported_at"],
+        "records_sha256": row["records_sha256"],
+        "signature": row["signature"],
+        "received_at": _iso(row["imported_at"]),
+        "record_count": int(row["record_count"]),
+        "stored": int(row["stored"]),
+        "duplicate": int(row["duplicate"]),
+        "rejected": int(row["rejected"]),
+    }
 
 
 def _device(conn: Connection, run: _Run) -> tuple[dict[str, Any], dict[str, int]]:
@@ -466,6 +555,7 @@ def _device(conn: Connection, run: _Run) -> tuple[dict[str, Any], dict[str, int]
         select(records.c.kiosk_id.label("id")).where(records.c.device_id == device_id).distinct(),
         select(batches.c.kiosk_id.label("id")).where(batches.c.device_id == device_id),
         select(chains.c.kiosk_id.label("id")).where(chains.c.device_id == device_id),
+        select(kiosk_keys.c.kiosk_id.label("id")).where(kiosk_keys.c.device_id == device_id),
         select(kiosks.c.id.label("id")).where(kiosks.c.device_id == device_id),
     ).subquery()
     rows = (
@@ -487,9 +577,6 @@ def _device(conn: Connection, run: _Run) -> tuple[dict[str, Any], dict[str, int]
     ).mappings()
     web = holder is not None and holder["status"] == WEB_STATUS
     channel = holder["name"].split("@", 1)[0] if web and holder is not None else Channel.KIOSK.value
-    key_since = None  # a web chain's key, the server's own, is never replaced
-    if holder is not None and not web:
-        key_since = holder["enrolled_at"] or holder["created_at"]
     device = {
         "device_id": device_id,
         "kind": "web" if web else "kiosk",
@@ -497,8 +584,7 @@ def _device(conn: Connection, run: _Run) -> tuple[dict[str, Any], dict[str, int]
         "name": holder["name"] if holder is not None else None,
         "center_id": holder["center_id"] if holder is not None else None,
         "status": holder["status"] if holder is not None else None,
-        "public_key": holder["public_key"] if holder is not None else None,
-        "key_since": _iso(key_since),
+        "keys": _keys(conn, device_id, names, holder if web else None),
         "first_seq": run.first_seq,
         "last_seq": run.last_seq,
         "period_ratings": run.period_ratings,
@@ -542,6 +628,40 @@ def _device(conn: Connection, run: _Run) -> tuple[dict[str, Any], dict[str, int]
         ],
     }
     return device, {"records": 0, "set_aside": 0, "heads": 0}
+
+
+def _keys(
+    conn: Connection, device_id: str, names: dict[int, str], web_holder: Any
+) -> list[dict[str, Any]]:
+    """The device's key history, oldest first. A web chain's key is the server's own, never
+    replaced: in force for the whole chain (no dates)."""
+    if web_holder is not None:
+        return [
+            {
+                "public_key": web_holder["public_key"],
+                "kiosk": web_holder["name"],
+                "reason": SERVER_KEY,
+                "valid_from": None,
+                "valid_until": None,
+                "ended_by": None,
+            }
+        ]
+    rows = conn.execute(
+        select(kiosk_keys)
+        .where(kiosk_keys.c.device_id == device_id)
+        .order_by(kiosk_keys.c.valid_from, kiosk_keys.c.id)
+    ).mappings()
+    return [
+        {
+            "public_key": row["public_key"],
+            "kiosk": names.get(row["kiosk_id"]),
+            "reason": row["reason"],
+            "valid_from": _iso(row["valid_from"]),
+            "valid_until": _iso(row["valid_until"]),
+            "ended_by": row["ended_by"],
+        }
+        for row in rows
+    ]
 
 
 def _integrity(shot: Snapshot) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,7 +46,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
@@ -182,9 +183,16 @@ def _record_column(name: str, rule: Rule) -> Column[Any]:
 
 def record_columns(record: Record) -> dict[str, Any]:
     """The values of a record's own columns (lists as compact JSON, non-ASCII kept)."""
-    values = record.to_wire()
+    return wire_columns(record.to_wire())
+
+
+def wire_columns(wire: dict[str, Any]) -> dict[str, Any]:
+    """:func:`record_columns` from a record's validated wire form, without building a
+    :class:`Record` first (uploads arrive as wire dicts, and ``to_wire`` costs more than the
+    insert)."""
+    values = {name: wire[name] for name in RULES}
     for name in LIST_FIELDS:
-        values[name] = json.dumps(values[name], ensure_ascii=False)
+        values[name] = json.dumps(list(values[name]), ensure_ascii=False)
     return values
 
 
@@ -285,8 +293,49 @@ imports = Table(
     Column("stored", Integer, nullable=False),
     Column("duplicate", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
+    # The file's signature and what it vouches for, so an audit can check the records that
+    # came only on a USB stick (docs/export.md, "Audit"). The signed message is rebuilt from
+    # device_id, file_center_id, exported_at and records_sha256 above, as the file held them.
+    # Null for files imported before they were kept, and for a file whose records cannot be
+    # named by seq (one naming another device, or out of order).
+    Column("public_key", Text),  # the file's, as the import checked it against the device's
+    Column("signature", Text),
+    Column("seqs", Text),  # JSON: the file's records as [first, last] runs of seq, in order
+    Column("head_seq", BigInteger),  # the newest record of the file
+    Column("head_hash", String(64)),
     Index("imports_device", "device_id"),
 )
+
+kiosk_keys = Table(
+    "kiosk_keys",
+    metadata,
+    # Every public key a device has had here, from when it was in force until it was replaced,
+    # so each signed head is checked with the key it was received under (docs/audit.md), not
+    # with whichever key the device holds today. Written with the kiosks row it belongs to.
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("device_id", String(64), nullable=False),
+    Column("kiosk_id", BigId, ForeignKey("kiosks.id"), nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("reason", String(16), nullable=False),  # how it came in force: KEY_ENROLLMENT …
+    Column("valid_from", UtcDateTime, nullable=False),
+    Column("valid_until", UtcDateTime),  # null: in force now
+    Column("ended_by", String(16)),  # replaced | forgotten; null while in force
+    Index("kiosk_keys_device", "device_id", "valid_from"),
+)
+
+KEY_ENROLLMENT = "enrollment"
+"""A kiosk enrolled for the first time with this key (an add-kiosk or offline entry's code)."""
+KEY_REENROLLMENT = "reenrollment"
+"""A kiosk enrolled before enrolled again (a reenroll-kiosk code), with this key."""
+KEY_IMPORT = "import"
+"""An import kept the key of a device known only from its export files (its offline entry)."""
+KEY_MIGRATION = "migration"
+"""The key a kiosk held when the server began to keep key history (revision 0007); it was in
+force at least from the kiosk's last enrollment, and earlier keys are not known."""
+KEY_REPLACED = "replaced"
+"""Another key came in force for the device."""
+KEY_FORGOTTEN = "forgotten"
+"""Staff let an offline entry's device come with a new key (``forget-offline-key``)."""
 
 # -- results: staff, moderation, roll-ups and published snapshots -----------------------------
 
@@ -667,6 +716,34 @@ def _short(exc: SQLAlchemyError) -> str:
     return str(original if original is not None else exc).strip().splitlines()[0]
 
 
+def put_key_in_force(
+    conn: Connection, kiosk_id: int, device_id: str, public_key: str, reason: str, at: datetime
+) -> None:
+    """Record that ``public_key`` is the device's from ``at``; the key it had stops then.
+
+    Called in the transaction that binds the key to the kiosk, under that kiosk's row lock.
+    """
+    end_key(conn, device_id, at, KEY_REPLACED)
+    conn.execute(
+        kiosk_keys.insert().values(
+            device_id=device_id,
+            kiosk_id=kiosk_id,
+            public_key=public_key,
+            reason=reason,
+            valid_from=at,
+        )
+    )
+
+
+def end_key(conn: Connection, device_id: str, at: datetime, ended_by: str) -> None:
+    """The device's key in force, if any, stops being in force at ``at``."""
+    conn.execute(
+        kiosk_keys.update()
+        .where(kiosk_keys.c.device_id == device_id, kiosk_keys.c.valid_until.is_(None))
+        .values(valid_until=at, ended_by=ended_by)
+    )
+
+
 def insert_ignore(table: Table, dialect_name: str) -> Any:
     """``INSERT … ON CONFLICT DO NOTHING`` for the connection's backend."""
     if dialect_name == "postgresql":
@@ -686,3 +763,21 @@ def insert_new(conn: Connection, table: Table, **values: Any) -> bool:
         .returning(*table.primary_key.columns)
     )
     return conn.execute(statement).first() is not None
+
+
+def insert_new_rows(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *returning: Column[Any]
+) -> list[Row[Any]]:
+    """Insert each row unless a UNIQUE constraint already holds one; the ``returning`` columns
+    of the rows inserted.
+
+    The rows go in order in one multi-row ``INSERT … ON CONFLICT DO NOTHING … RETURNING``
+    (SQLAlchemy's "insertmanyvalues" renders the list as one ``VALUES`` list, split only past
+    the driver's parameter limit), so a row that collides with an earlier row of the same call
+    is skipped just as if each had been inserted on its own, at the cost of one round trip
+    instead of one per row. The rows must all have the same keys.
+    """
+    if not rows:
+        return []
+    statement = insert_ignore(table, conn.dialect.name).returning(*returning)
+    return list(conn.execute(statement, list(rows)).all())

@@ -7,8 +7,9 @@ What it makes, all of it from the seed (the same options make the same records, 
   with their Georgian and English names;
 - 2–3 kiosks per center, named ``demo-<center>-<n>``, added and enrolled the way staff and a
   tablet would do it (:func:`~server.enrollment.add_kiosks`, then
-  :func:`~server.enrollment.enroll` with a fresh Ed25519 key whose private half is thrown away:
-  nobody can sign requests as a demo kiosk). Device ids come from the seed;
+  :func:`~server.enrollment.enroll` with a fresh Ed25519 key, which goes into the key history).
+  The key's private half lives only while the run signs its heads, then it is thrown away:
+  nobody can sign requests as a demo kiosk. Device ids come from the seed;
 - about ``ratings`` ratings over the given year and the months after it up to yesterday, in the
   centers' opening hours (09:00–18:00 Georgian time, UTC+4; the central hall also opens on
   Saturday mornings; closed on public holidays), busier on Mondays and late mornings;
@@ -23,13 +24,19 @@ What it makes, all of it from the seed (the same options make the same records, 
 
 Every kiosk's records form a proper chain (seq 1, 2, 3 …, ``prev_hash`` links, ``record_hash``)
 and go through :func:`server.batches.receive_records`, the path of uploads and imports, in
-transactions of :data:`CHUNK` records, so every rule of the server holds for them.
+transactions of :data:`CHUNK` records, so every rule of the server holds for them. Each chunk
+is kept as a batch whose chain head the kiosk's key signed (received, like its records, at the
+moment of the run), so an audit of the demo database (``kiosk-server audit-export``,
+``audit/verify.py``) finds every record under a signed head, as for real kiosks.
 
 Running it again stores nothing twice. The last day filled is the day before the first run; it
 is read back from when the demo records were received, so a rerun on a later day makes the same
-records and every one comes back ``duplicate``. Other options (``--ratings``, ``--year``,
-``--seed``) would make other chains for the same devices; that is refused before anything is
-written, as is a database whose default catalog is not the demo catalog.
+records and every one comes back ``duplicate``. A chunk without its signed head (a run that was
+interrupted, or a database filled before heads were signed) is signed on the rerun; its kiosk,
+whose earlier key is gone, is enrolled again with a new one first, as a real kiosk would be.
+Other options (``--ratings``, ``--year``, ``--seed``) would make other chains for the same
+devices; that is refused before anything is written, as is a database whose default catalog is
+not the demo catalog.
 """
 
 from __future__ import annotations
@@ -53,11 +60,28 @@ from sqlalchemy.engine import Connection
 from common import __version__
 from common.catalog import Catalog, Service, demo_catalog_bytes, loads_catalog
 from common.messages import EnrollRequest
-from common.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED, public_key_b64
+from common.protocol import (
+    DUPLICATE,
+    MAX_BATCH_RECORDS,
+    REJECTED,
+    STORED,
+    b64,
+    head_message,
+    public_key_b64,
+)
 from common.records import GENESIS_HASH, Flag, Kind, Record, format_utc, record_hash
-from server.batches import receive_records
+from server.batches import Received, receive_records
 from server.catalogs import etag_of, store_catalog
-from server.db import DEFAULT_CATALOG_SCOPE, catalogs, centers, kiosks, records, utc_now
+from server.db import (
+    DEFAULT_CATALOG_SCOPE,
+    batches,
+    catalogs,
+    centers,
+    insert_new,
+    kiosks,
+    records,
+    utc_now,
+)
 from server.enrollment import AdminError, add_center, add_kiosks, enroll, reenroll_kiosk
 from server.errors import ApiError
 
@@ -764,9 +788,11 @@ def seed_demo(
         store_catalog(engine, catalog_bytes, None)
         summary.catalog_loaded = True
     summary.new_centers = _add_centers(engine, catalog)
-    senders, summary.new_kiosks = _add_kiosks(engine, plan.kiosks)
+    senders, keys = _add_kiosks(engine, plan.kiosks, now)
+    summary.new_kiosks = len(keys)
     for kiosk in plan.kiosks:
-        _store(engine, senders[kiosk.name], plan.records[kiosk.device_id], seed, now, summary)
+        chain = plan.records[kiosk.device_id]
+        _store(engine, senders[kiosk.name], keys.get(kiosk.name), chain, seed, now, summary)
     log.info("demo data: %s", summary.line())
     return summary
 
@@ -838,9 +864,12 @@ def _add_centers(engine: Engine, catalog: Catalog) -> int:
     return added
 
 
-def _add_kiosks(engine: Engine, kiosk_list: Sequence[DemoKiosk]) -> tuple[dict[str, _Sender], int]:
-    """Each demo kiosk added by staff and enrolled with its device id and a fresh key."""
-    added = 0
+def _add_kiosks(
+    engine: Engine, kiosk_list: Sequence[DemoKiosk], now: datetime
+) -> tuple[dict[str, _Sender], dict[str, Ed25519PrivateKey]]:
+    """Each demo kiosk added by staff and enrolled with its device id and a fresh key; the
+    keys of those enrolled now, by kiosk name."""
+    keys = {}
     for kiosk in kiosk_list:
         with engine.connect() as conn:
             status = conn.execute(select(kiosks.c.status).where(kiosks.c.name == kiosk.name))
@@ -851,17 +880,7 @@ def _add_kiosks(engine: Engine, kiosk_list: Sequence[DemoKiosk]) -> tuple[dict[s
             code = add_kiosks(engine, [kiosk.name], kiosk.center_id)[0].code
         else:  # added by a run interrupted before it enrolled the kiosk
             code = reenroll_kiosk(engine, kiosk.name).code
-        request = EnrollRequest(
-            code=code,
-            device_id=kiosk.device_id,
-            public_key=public_key_b64(Ed25519PrivateKey.generate()),
-            app_version=f"{__version__} demo-data",
-        )
-        try:
-            enroll(engine, request, "127.0.0.1")
-        except ApiError as exc:
-            raise DemoDataError(f"kiosk {kiosk.name!r} could not be enrolled: {exc}") from None
-        added += 1
+        keys[kiosk.name] = _enroll(engine, kiosk.name, kiosk.device_id, code, now)
     with engine.connect() as conn:
         rows = conn.execute(
             select(kiosks.c.id, kiosks.c.name, kiosks.c.center_id, kiosks.c.device_id).where(
@@ -869,27 +888,98 @@ def _add_kiosks(engine: Engine, kiosk_list: Sequence[DemoKiosk]) -> tuple[dict[s
             )
         ).all()
     senders = {row.name: _Sender(row.id, row.name, row.center_id, row.device_id) for row in rows}
-    return senders, added
+    return senders, keys
+
+
+def _enroll(
+    engine: Engine, name: str, device_id: str, code: str, now: datetime
+) -> Ed25519PrivateKey:
+    """Enroll the kiosk with a fresh key, in force from ``now``: the moment its records and
+    signed heads are received."""
+    key = Ed25519PrivateKey.generate()
+    request = EnrollRequest(
+        code=code,
+        device_id=device_id,
+        public_key=public_key_b64(key),
+        app_version=f"{__version__} demo-data",
+    )
+    try:
+        enroll(engine, request, "127.0.0.1", bound_at=now)
+    except ApiError as exc:
+        raise DemoDataError(f"kiosk {name!r} could not be enrolled: {exc}") from None
+    return key
 
 
 def _store(
     engine: Engine,
     sender: _Sender,
+    key: Ed25519PrivateKey | None,
     chain: list[dict[str, Any]],
     seed: int,
     now: datetime,
     summary: DemoSummary,
 ) -> None:
-    """The kiosk's records through :func:`receive_records`, :data:`CHUNK` per transaction."""
+    """The kiosk's records through :func:`receive_records`, :data:`CHUNK` per transaction, each
+    chunk kept as a batch with its signed head.
+
+    ``key``: the kiosk's key when it was enrolled by this run. A chunk whose head is not kept
+    yet needs one; without it the kiosk is enrolled again for a new key.
+    """
+    chunks = {}
     for start in range(0, len(chain), CHUNK):
         chunk = chain[start : start + CHUNK]
-        batch_id = f"demo-data-{seed}-{chunk[0]['seq']}-{chunk[-1]['seq']}"
+        chunks[f"demo-data-{seed}-{chunk[0]['seq']}-{chunk[-1]['seq']}"] = chunk
+    with engine.connect() as conn:
+        signed = set(
+            conn.execute(
+                select(batches.c.batch_id).where(
+                    batches.c.device_id == sender.device_id, batches.c.batch_id.in_(list(chunks))
+                )
+            ).scalars()
+        )
+    if key is None and set(chunks) - signed:
+        code = reenroll_kiosk(engine, sender.name).code
+        key = _enroll(engine, sender.name, sender.device_id, code, now)
+    for batch_id, chunk in chunks.items():
         with engine.begin() as conn:
             received = receive_records(
                 conn, sender, chunk, batch_id, now, center_id=sender.center_id
             )
+            if batch_id not in signed:
+                assert key is not None
+                _keep_head(conn, sender, key, batch_id, chunk[-1], received, now)
         summary.stored += received.count(STORED)
         summary.duplicate += received.count(DUPLICATE)
         summary.rejected += received.count(REJECTED)
         for reason, count in received.reasons().items():
             summary.rejections[reason] = summary.rejections.get(reason, 0) + count
+
+
+def _keep_head(
+    conn: Connection,
+    sender: _Sender,
+    key: Ed25519PrivateKey,
+    batch_id: str,
+    head: dict[str, Any],
+    received: Received,
+    now: datetime,
+) -> None:
+    """The chunk as a batch its kiosk signed, as :mod:`server.batches` keeps an upload's."""
+    signature = key.sign(head_message(sender.device_id, head["seq"], head["hash"]))
+    insert_new(
+        conn,
+        batches,
+        device_id=sender.device_id,
+        batch_id=batch_id,
+        kiosk_id=sender.id,
+        received_at=now,
+        last_received_at=now,
+        times_received=1,
+        record_count=len(received.outcomes),
+        stored=received.count(STORED),
+        duplicate=received.count(DUPLICATE),
+        rejected=received.count(REJECTED),
+        head_seq=head["seq"],
+        head_hash=head["hash"],
+        head_signature=b64(signature),
+    )

@@ -23,13 +23,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from server.db import (
+    KEY_ENROLLMENT,
+    KEY_FORGOTTEN,
+    KEY_REENROLLMENT,
     batches,
     centers,
     chains,
+    end_key,
     enroll_failures,
     enrollment_codes,
     imports,
+    kiosk_keys,
     kiosks,
+    put_key_in_force,
     records,
     rejected_records,
     utc_now,
@@ -235,7 +241,7 @@ def _take_over_offline(conn: Connection, offline_id: int, kiosk_id: int) -> None
     device, then drop the entry: the device keeps one kiosk, one chain and its history."""
     # Wait for an import that is storing records for the entry right now, so they move too.
     conn.execute(select(kiosks.c.id).where(kiosks.c.id == offline_id).with_for_update())
-    for table in (records, rejected_records, batches, chains, imports):
+    for table in (records, rejected_records, batches, chains, imports, kiosk_keys):
         conn.execute(update(table).where(table.c.kiosk_id == offline_id).values(kiosk_id=kiosk_id))
     # An offline entry never enrolled, so its codes were never used.
     conn.execute(delete(enrollment_codes).where(enrollment_codes.c.kiosk_id == offline_id))
@@ -267,12 +273,18 @@ def _retry_after(conn: Connection, client_ip: str, now: datetime, limit: RateLim
 
 
 def enroll(
-    engine: Engine, request: EnrollRequest, client_ip: str, limit: RateLimit | None = None
+    engine: Engine,
+    request: EnrollRequest,
+    client_ip: str,
+    limit: RateLimit | None = None,
+    *,
+    bound_at: datetime | None = None,
 ) -> EnrollResponse:
     """Bind the device and its public key to the kiosk the code was issued for.
 
     A key anyone could sign for (a small-order or non-canonical point) is refused before the
-    code is looked at: it is no guess at a code, and the code stays usable.
+    code is looked at: it is no guess at a code, and the code stays usable. ``bound_at``: when
+    the key comes in force (default: once the kiosk's row is locked, see :func:`_bind`).
     """
     from common.protocol import is_safe_ed25519_public_key, unb64  # cryptography: not for staff
 
@@ -314,7 +326,7 @@ def enroll(
             conn.execute(delete(enroll_failures).where(enroll_failures.c.at < now - limit.window))
         else:
             assert row is not None
-            response = _bind(conn, row, request, now)
+            response = _bind(conn, row, request, now, bound_at)
     if failure is not None:
         log.info("enrollment refused for %s: %s", client_ip, failure.code)
         raise failure
@@ -347,13 +359,28 @@ def forget_offline_key(engine: Engine, name: str) -> None:
         row = _kiosk_by_name(conn, name)
         if row.status != OFFLINE:
             raise AdminError(f"kiosk {name!r} is not an offline entry (status {row.status})")
+        device_id = conn.execute(
+            select(kiosks.c.device_id).where(kiosks.c.id == row.id).with_for_update()
+        ).scalar_one()
         conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(public_key=None))
+        end_key(conn, device_id, utc_now(), KEY_FORGOTTEN)
     log.warning("offline kiosk %s: its export key was forgotten by staff", name)
 
 
 def _bind(
-    conn: Connection, code_row: Row[Any], request: EnrollRequest, now: datetime
+    conn: Connection,
+    code_row: Row[Any],
+    request: EnrollRequest,
+    now: datetime,
+    bound_at: datetime | None,
 ) -> EnrollResponse:
+    """Give the kiosk the device and its key, and put the key in force in its history.
+
+    The key comes in force at a moment taken once the kiosk's row is locked: a batch being
+    stored under the old key holds that lock, and took its time of receipt before. (A request
+    checked with the old key just before this and stored just after would still be dated
+    after the change: batches keep no note of the key they were checked with.)
+    """
     kiosk = conn.execute(
         select(
             kiosks.c.id,
@@ -362,10 +389,12 @@ def _bind(
             kiosks.c.status,
             kiosks.c.device_id,
             kiosks.c.public_key,
+            kiosks.c.enrolled_at,
         )
         .where(kiosks.c.id == code_row.kiosk_id)
         .with_for_update()
     ).one()
+    bound_at = bound_at or utc_now()
     if kiosk.status == OFFLINE and kiosk.device_id != request.device_id:
         raise ApiError(
             409,
@@ -407,7 +436,7 @@ def _bind(
                     device_id=request.device_id,
                     public_key=request.public_key,
                     app_version=request.app_version,
-                    enrolled_at=now,
+                    enrolled_at=bound_at,
                     revoked_at=None,
                     last_seen_at=now,
                 )
@@ -417,6 +446,8 @@ def _bind(
         raise ApiError(
             409, "device_conflict", "This device already belongs to another active kiosk."
         ) from None
+    reason = KEY_ENROLLMENT if kiosk.enrolled_at is None else KEY_REENROLLMENT
+    put_key_in_force(conn, kiosk.id, request.device_id, request.public_key, reason, bound_at)
     from common.messages import EnrollResponse
 
     return EnrollResponse(

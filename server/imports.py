@@ -18,12 +18,19 @@
   offline does not hold the database's write lock long enough to stall uploads. An interrupted
   import is completed by importing the file again; nothing is counted twice.
 - Every import leaves a row in ``imports`` (file, checksum, device, export time, counts) for
-  audit; ``finished_at`` is set once every record of the file was judged.
+  audit; ``finished_at`` is set once every record of the file was judged. The row also keeps
+  the file's signature and key and the seqs of its records, so the audit export can offer the
+  file as a signed head of its device (``docs/audit.md``): records that came only on a USB
+  stick are vouched for like uploaded ones.
+- A device's key, when an import gives it one (a new offline entry, or an offline entry from
+  before files were signed), goes into its key history (``kiosk_keys``) as in force from the
+  import's start, when its files are checked against it.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,10 +42,11 @@ from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.engine import Connection
 
 from common.export_format import ExportError, decode_public_key, read_export
-from common.messages import ExportHeader, first_error
+from common.messages import HEX64, ExportHeader, first_error
 from common.protocol import DUPLICATE, MAX_BATCH_RECORDS, REJECTED, STORED
+from common.records import MAX_SEQ
 from server.batches import Received, receive_records
-from server.db import centers, imports, insert_new, kiosks, utc_now
+from server.db import KEY_IMPORT, centers, imports, insert_new, kiosks, put_key_in_force, utc_now
 from server.enrollment import OFFLINE, AdminError
 
 log = logging.getLogger("server.imports")
@@ -137,7 +145,7 @@ def import_file(engine: Engine, path: Path, center: str | None = None) -> Import
             )
             if summary is None:
                 summary = ImportSummary(path, sender.name, created, len(raws))
-                import_id = _start_audit(conn, path, header, sender, len(raws), now)
+                import_id = _start_audit(conn, path, header, document, sender, now)
             # As for uploads, a record must name its kiosk's center; staff who file a kiosk
             # under another center with --center take its records as they are.
             checked_center = sender.center_id if center is None else None
@@ -190,7 +198,7 @@ def _sender_for(
     if row is None:
         row, created = _add_offline_kiosk(conn, header, signer, center, now)
     if check_key:
-        _check_signer(conn, path, header, row, signer)
+        _check_signer(conn, path, header, row, signer, now)
     if row.status == "revoked":
         raise AdminError(
             f"device {header.device_id} belongs to kiosk {row.name!r}, which is revoked; "
@@ -205,15 +213,21 @@ def _sender_for(
 
 
 def _check_signer(
-    conn: Connection, path: Path, header: ExportHeader, row: Row[*tuple[Any, ...]], signer: bytes
+    conn: Connection,
+    path: Path,
+    header: ExportHeader,
+    row: Row[*tuple[Any, ...]],
+    signer: bytes,
+    now: datetime,
 ) -> None:
     """Refuse a file not signed with the key the server holds for the device.
 
-    An offline entry from before files were signed holds no key: the first signed file
-    of its device gives it one.
+    An offline entry from before files were signed (or whose key staff forgot) holds no key:
+    the first signed file of its device gives it one.
     """
     if row.public_key is None and row.status == OFFLINE:
         conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(public_key=_b64(signer)))
+        put_key_in_force(conn, row.id, header.device_id, _b64(signer), KEY_IMPORT, now)
         log.info("offline kiosk %s keeps the key of %s from now on", row.name, path)
         return
     try:
@@ -273,6 +287,7 @@ def _add_offline_kiosk(
         row = _kiosk_of(conn, device_id)
         if row is not None:
             if inserted:
+                put_key_in_force(conn, row.id, device_id, _b64(signer), KEY_IMPORT, now)
                 log.info("offline kiosk %s added for device %s", name, device_id)
             return row, inserted
     raise AdminError(f"cannot name an offline kiosk for device {device_id}: both names are taken")
@@ -282,10 +297,15 @@ def _start_audit(
     conn: Connection,
     path: Path,
     header: ExportHeader,
+    document: dict[str, Any],
     sender: _Sender,
-    record_count: int,
     now: datetime,
 ) -> int:
+    head = file_head(header.device_id, document["records"])
+    signed = {"public_key": document["public_key"], "signature": document["signature"]}
+    if head is not None:
+        runs, head_seq, head_hash = head
+        signed |= {"seqs": json.dumps(runs), "head_seq": head_seq, "head_hash": head_hash}
     return int(
         conn.execute(
             imports.insert()
@@ -298,11 +318,37 @@ def _start_audit(
                 app_version=header.app_version,
                 exported_at=header.exported_at,
                 imported_at=now,
-                record_count=record_count,
+                record_count=len(document["records"]),
                 stored=0,
                 duplicate=0,
                 rejected=0,
+                **signed,
             )
             .returning(imports.c.id)
         ).scalar_one()
     )
+
+
+def file_head(device_id: str, raws: list[Any]) -> tuple[list[list[int]], int, str] | None:
+    """The seqs of a file's records as ``[first, last]`` runs, and its newest record's seq and
+    hash: what its signature vouches for, as the audit names it.
+
+    None when the records cannot be named that way: none at all, one that is no record of
+    this device with a seq it could hold, or seqs not strictly ascending (a kiosk writes them
+    in seq order). Such a file is stored as before; only its signature vouches for nothing.
+    """
+    runs: list[list[int]] = []
+    for raw in raws:
+        if not isinstance(raw, dict) or raw.get("device_id") != device_id:
+            return None
+        seq = raw.get("seq")
+        if type(seq) is not int or not 1 <= seq <= MAX_SEQ or (runs and seq <= runs[-1][1]):
+            return None
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
+    newest = raws[-1] if raws else None
+    if not runs or not isinstance(newest, dict) or not HEX64.match(str(newest.get("hash"))):
+        return None
+    return runs, runs[-1][1], str(newest["hash"])

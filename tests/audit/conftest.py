@@ -2,7 +2,8 @@
 
 :class:`Town` builds it on SQLite or PostgreSQL (skipped without ``UKUK_PG_URL``): two demo
 centers with the demo catalog, kiosks enrolled over the API that upload signed batches
-(``tests.server.inprocess.LocalKiosk``), the web channel's chains written by the server
+(``tests.server.inprocess.LocalKiosk``), a real kiosk store whose export files are imported
+(:class:`Tablet`), the web channel's chains written by the server
 (``server.web_channel.chains``), and published snapshots built as the public page builds them.
 :func:`verifier` loads ``audit/verify.py`` the way a reader runs it: as a file, not a package.
 """
@@ -10,6 +11,8 @@ centers with the demo catalog, kiosks enrolled over the API that upload signed b
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -24,12 +27,17 @@ import pytest
 from sqlalchemy import Engine
 
 from common.catalog import demo_catalog_bytes
-from common.protocol import STORED
+from common.protocol import DUPLICATE, STORED
 from common.records import GENESIS_HASH, Channel
+from kiosk.export import write_export
+from kiosk.keys import device_key
+from kiosk.storage import Draft as TabletDraft
+from kiosk.storage import Store
 from server.app import create_app
 from server.audit_export import write_audit_export
 from server.catalogs import store_catalog
 from server.enrollment import RateLimit, add_center, reenroll_kiosk
+from server.imports import import_file
 from server.results.periods import Period
 from server.results.snapshots import take_snapshot
 from server.web.public import build_body
@@ -62,6 +70,26 @@ def verifier() -> ModuleType:
     return sys.modules[name]
 
 
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python audit/verify.py …`` as a reader runs it: from a copy of the file alone, in a
+    folder with nothing of the project, with no PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, "-I", str(cwd / "verify.py"), *map(str, args)],
+        capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def alone(tmp_path: Path) -> Path:
+    folder = tmp_path / "ngo"
+    folder.mkdir()
+    (folder / "verify.py").write_bytes(VERIFY_PY.read_bytes())
+    return folder
+
+
 def at(day: str, hour: int = 10) -> str:
     """A UTC created_at on ``day`` (YYYY-MM-DD)."""
     return f"{day}T{hour:02d}:15:00.000000Z"
@@ -75,6 +103,10 @@ class Chain:
     seq: int = 0
     prev_hash: str = GENESIS_HASH
     pending: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def device_id(self) -> str:
+        return self.kiosk.device_id
 
     def add(self, **fields: Any) -> dict[str, Any]:
         self.seq += 1
@@ -111,14 +143,70 @@ class Chain:
         return [result["status"] for result in response.json()["results"]]
 
 
+class Tablet:
+    """A real kiosk store (``kiosk.storage``) with its device key in its folder, whose clock
+    stands at the moment the test sets: it rates, writes export files as the kiosk's Export
+    button does, and, once enrolled, uploads what is pending."""
+
+    def __init__(self, folder: Path, center: str) -> None:
+        self.folder = folder
+        self.center = center
+        self.moment = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+        self.store = Store(folder / "kiosk.db", clock=lambda: self.moment)
+        self.device_id = self.store.device_id
+        self.kiosk: LocalKiosk | None = None
+        self.files = 0
+
+    def at(self, day: str) -> None:
+        self.moment = datetime.fromisoformat(at(day))
+
+    def rate(self, score: int, comment: str | None = None, reasons: tuple[str, ...] = ()) -> None:
+        rating = self.store.append(self._draft("rating", None, score=score))
+        if reasons:
+            self.store.append(self._draft("reasons", rating.uuid, reasons=reasons))
+        if comment is not None:
+            self.store.append(self._draft("comment", rating.uuid, comment=comment))
+
+    def _draft(self, kind: str, rating_uuid: str | None, **fields: Any) -> TabletDraft:
+        return TabletDraft(kind, rating_uuid, self.center, FAMILIES, "2026.1", "ka", **fields)
+
+    def export(self) -> Path:
+        """An export file of everything pending, as on a USB stick."""
+        self.files += 1
+        stick = self.folder / f"usb-{self.files}"
+        stick.mkdir()
+        return write_export(self.store, stick, self.center).path
+
+    def enroll(self, client: TestClient, code: str) -> None:
+        """Enroll over the API with the key its files are signed with."""
+        self.kiosk = LocalKiosk(client, self.device_id)
+        self.kiosk.key = device_key(self.folder)
+        assert self.kiosk.enroll(code).status_code == 201
+
+    def send(self) -> list[str]:
+        """Upload every pending record as one signed batch; the statuses of the answer."""
+        assert self.kiosk is not None
+        pending = self.store.pending(limit=10_000)
+        response = self.kiosk.post_batch([record.to_wire() for record in pending])
+        assert response.status_code == 200, response.text
+        self.store.mark_synced([record.uuid for record in pending])
+        return [result["status"] for result in response.json()["results"]]
+
+
 @dataclass
 class Town:
     engine: Engine
     client: TestClient
     backend: str
+    workdir: Path
 
     def kiosk(self, center: str = HALL) -> Chain:
         return Chain(enroll_kiosk(self.engine, self.client, center))
+
+    def tablet(self, center: str = AGENCY) -> Tablet:
+        folder = self.workdir / f"tablet-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        return Tablet(folder, center)
 
     def web(self, channel: Channel, when: datetime, *scores: int, service: str = FAMILIES) -> None:
         """One web answer per score, each appended to the chain of ``channel`` at HALL."""
@@ -144,7 +232,7 @@ def made_town(backend: str, workdir: Path) -> Iterator[Town]:
         store_catalog(engine, demo_catalog_bytes(), None)
         app = create_app(engine, RateLimit(max_failures=100_000))
         with TestClient(app, raise_server_exceptions=True) as client:
-            yield Town(engine, client, backend)
+            yield Town(engine, client, backend, workdir)
 
 
 @pytest.fixture
@@ -167,13 +255,13 @@ def q1_export(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     """One populated town on SQLite, exported once for every test that only reads the ZIP."""
     workdir = tmp_path_factory.mktemp("q1-export")
     with made_town("sqlite", workdir) as made:
-        chains = populate(made)
+        kiosks = populate(made)
         path = workdir / "audit-2026-Q1.zip"
         write_audit_export(made.engine, path, Q1)
-    return Exported(path, {name: chain.kiosk.device_id for name, chain in chains.items()})
+    return Exported(path, {name: kiosk.device_id for name, kiosk in kiosks.items()})
 
 
-def populate(town: Town) -> dict[str, Chain]:
+def populate(town: Town) -> dict[str, Chain | Tablet]:
     """A first quarter of 2026 with every kind of thing an audit meets; returns what was made.
 
     - kiosk ``a`` (HALL): ratings in December 2025, January to March and April 2026, with
@@ -182,6 +270,9 @@ def populate(town: Town) -> dict[str, Chain]:
       quarter was published;
     - kiosk ``b`` (AGENCY): a record the server sets aside (unknown reason) in its chain;
     - kiosk ``c`` (HALL): re-enrolled with a new key between its two batches;
+    - tablet ``d`` (AGENCY), a real kiosk store without network: two export files carried on a
+      USB stick and imported (seq 1–3, then 1–4; a comment in Georgian with a quote, a line
+      separator and an emoji), then enrolled with the key that signed them, it uploads seq 5;
     - the web chains of HALL: three answers with a code, two by the open link;
     - snapshots of 2025 and 2026-Q1, published as the public page publishes them.
     """
@@ -217,6 +308,23 @@ def populate(town: Town) -> dict[str, Chain]:
     c.rating(4, "2026-02-20")
     assert c.send() == [STORED]
 
+    d = town.tablet(AGENCY)
+    d.at("2026-03-05")
+    d.rate(2, comment='ნელა "მუშაობენ"\u2028 😀')
+    d.rate(5)
+    first_file = d.export()
+    d.at("2026-03-06")
+    d.rate(4)
+    second_file = d.export()
+    assert import_file(town.engine, first_file).stored == 3
+    again = import_file(town.engine, second_file)
+    assert (again.stored, again.duplicate) == (1, 3)
+    d.enroll(town.client, reenroll_kiosk(town.engine, f"offline-{d.device_id[:8]}").code)
+    d.at("2026-03-20")
+    d.rate(3)
+    assert d.send() == [DUPLICATE] * 4 + [STORED]
+    d.store.close()
+
     town.web(Channel.WEB_VERIFIED, datetime(2026, 2, 11, 9, 0, tzinfo=UTC), 4, 5, 3)
     town.web(Channel.WEB_OPEN, datetime(2026, 3, 3, 9, 0, tzinfo=UTC), 1, 5)
 
@@ -224,4 +332,4 @@ def populate(town: Town) -> dict[str, Chain]:
     town.publish(Q1, date(2026, 4, 20))
     a.rating(4, "2026-03-30")  # a kiosk offline till after publication
     assert a.send() == [STORED]
-    return {"a": a, "b": b, "c": c}
+    return {"a": a, "b": b, "c": c, "d": d}

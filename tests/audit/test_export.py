@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,15 +14,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from common.export_format import records_checksum, sign_export
-from common.protocol import STORED
+from common.export_format import sign_export
+from common.protocol import STORED, public_key_b64
 from common.records import Channel
+from kiosk.keys import device_key
 from server.audit_export import FORMAT, VERSION, AuditExportError, write_audit_export
 from server.db import records, snapshots
 from server.imports import import_file
 from server.results.periods import Period
-from tests.audit.conftest import AGENCY, HALL, Q1, Town, at, populate, verifier
-from tests.server.kiosk_driver import make_chain
+from tests.audit.conftest import AGENCY, HALL, Q1, Chain, Tablet, Town, populate, verifier
 from tests.server.live import BACKENDS
 
 
@@ -71,17 +70,40 @@ def test_a_quarter_is_exported_whole_and_verifies(town: Town, tmp_path: Path) ->
     devices = devices_of(files)
     web = [d for d in devices.values() if d["kind"] == "web"]
     assert sorted(d["channel"] for d in web) == ["web-open", "web-verified"]
-    assert all(d["public_key"] == web[0]["public_key"] for d in web)  # the server's web key
-    a = devices[chains["a"].kiosk.device_id]
+    for device in web:  # the server's own key, one for the whole chain
+        (key,) = device["keys"]
+        assert key["public_key"] == web[0]["keys"][0]["public_key"]
+        assert (key["reason"], key["valid_from"], key["valid_until"]) == ("server", None, None)
+    a = devices[chains["a"].device_id]
     # seq 1 (December) is there as the neighbour of seq 2; seq 13 (April) and 14 (March, sent
     # late) up to the head that covers them.
     assert (a["first_seq"], a["last_seq"], a["period_ratings"]) == (1, 14, 10)
     assert a["counts"] == {"records": 14, "set_aside": 0, "heads": 4}
     assert a["channel"] == "kiosk" and a["status"] == "active" and a["center_id"] == HALL
     assert [c["used_by_this_device"] for c in a["enrollment_codes"]] == [True]
-    c = devices[chains["c"].kiosk.device_id]
+    c = devices[chains["c"].device_id]
     assert [code["used_by_this_device"] for code in c["enrollment_codes"]] == [True, True]
-    b = devices[chains["b"].kiosk.device_id]
+    # c re-enrolled with a new key: both keys, the first until the second came in force.
+    old, new = c["keys"]
+    assert (old["reason"], old["ended_by"], new["reason"], new["ended_by"]) == (
+        "enrollment", "replaced", "reenrollment", None,
+    )  # fmt: skip
+    assert old["valid_until"] == new["valid_from"] and new["valid_until"] is None
+    assert old["public_key"] != new["public_key"]
+    assert isinstance(chains["c"], Chain) and isinstance(chains["d"], Tablet)
+    assert new["public_key"] == public_key_b64(chains["c"].kiosk.key)
+    # d: the key of its export files, kept by the import, then the same key enrolled.
+    d = devices[chains["d"].device_id]
+    assert [key["reason"] for key in d["keys"]] == ["import", "enrollment"]
+    tablet_key = public_key_b64(device_key(chains["d"].folder))
+    assert {key["public_key"] for key in d["keys"]} == {tablet_key}
+    d_heads = jsonl(files[f"devices/{d['device_id']}/heads.jsonl"])
+    assert [(h["source"], h["head_seq"]) for h in d_heads] == [
+        ("import", 3), ("import", 4), ("upload", 5),
+    ]  # fmt: skip
+    assert [h["seqs"] for h in d_heads[:2]] == [[[1, 3]], [[1, 4]]]
+    assert [i["stored"] for i in d["imports"]] == [3, 1]
+    b = devices[chains["b"].device_id]
     set_aside = jsonl(files[f"devices/{b['device_id']}/set-aside.jsonl"])
     assert [(s["seq"], s["reason"]) for s in set_aside] == [(6, "unknown_reason")]
 
@@ -105,15 +127,19 @@ def test_a_quarter_is_exported_whole_and_verifies(town: Town, tmp_path: Path) ->
     assert integrity["max_record_id"] == stored.max_record_id
     assert integrity["body_sha256"] == stored.body_sha256
 
-    assert (summary.devices, summary.records, summary.heads) == (5, 28, 12)
+    assert (summary.devices, summary.records, summary.heads) == (6, 33, 15)
     assert manifest["counts"] == {
-        "devices": 5, "records": 28, "period_ratings": 24, "set_aside": 1, "heads": 12,
+        "devices": 6, "records": 33, "period_ratings": 28, "set_aside": 1, "heads": 15,
         "snapshots": 1,
     }  # fmt: skip
     report = verified(path)
-    warnings = [f for f in report.findings() if f.level == "warning"]
-    # Kiosk c re-enrolled with a new key: its first head was signed with the key it replaced.
-    assert [(w.message, w.values["seq"]) for w in warnings] == [("head_old_key", 2)]
+    # Every head verifies with the key in force when it arrived, c's first with its old key.
+    assert [f for f in report.findings() if f.level == "warning"] == []
+    device_ok = {
+        s.values["device"]: f.values["heads"]
+        for s in report.sections for f in s.findings if f.message == "device_ok"
+    }  # fmt: skip
+    assert device_ok[c["device_id"]] == 2 and device_ok[d["device_id"]] == 3
     notes = {f.message: f.values for f in report.findings() if f.level == "note"}
     assert notes["late_note"] == {"count": 1}
     assert notes["set_aside_note"]["seq"] == 6
@@ -157,7 +183,7 @@ def test_every_period_at_once(town: Town, tmp_path: Path) -> None:
     assert manifest["period"] is None and manifest["months"] is None
     assert manifest["snapshots"] == ["2025", "2026-Q1"]
     assert all(d["first_seq"] == 1 for d in devices_of(files).values())
-    assert summary.period_ratings == 26  # every rating stored
+    assert summary.period_ratings == 30  # every rating stored
     verified(path)
 
 
@@ -174,31 +200,67 @@ def test_snapshots_that_overlap_the_period_are_named_not_included(
     assert any(f.message == "snapshot_left_out" for f in report.findings())
 
 
-def test_records_only_imported_are_reported_as_signed_by_no_head(
+@pytest.mark.parametrize("town", BACKENDS, indirect=True)
+def test_records_that_came_only_on_a_usb_stick_lie_under_the_files_signature(
     town: Town, tmp_path: Path
 ) -> None:
-    """The server keeps no signature of an imported export file, so records that only came
-    that way are vouched for by nothing until the kiosk syncs after them."""
-    device_id = str(uuid.uuid4())
-    chain = make_chain(device_id, 3, center_id=AGENCY, service_id="free-canteen",
-                       created_at=at("2026-02-02"))  # fmt: skip
-    document = {
-        "format": "ukukavshiri-export", "version": 2, "device_id": device_id,
-        "center_id": AGENCY, "app_version": "0.2.0", "exported_at": "2026-02-03T09:00:00.000000Z",
-        "records": chain, "records_sha256": records_checksum(chain),
-    }  # fmt: skip
-    file = tmp_path / "offline.json"
-    file.write_text(json.dumps(sign_export(document, Ed25519PrivateKey.generate())))
-    import_file(town.engine, file)
+    """A kiosk that never had a network: its export file, imported, is its only signed head;
+    the verifier rebuilds the file's checksum from the records (one of them set aside by the
+    server) and checks its signature."""
+    tablet = town.tablet(AGENCY)
+    tablet.at("2026-02-02")
+    tablet.rate(1, comment='რიგი ძალიან გრძელი იყო\n"რატომ?" 😞')
+    tablet.rate(4, reasons=("no-such-reason",))
+    file = tablet.export()
+    tablet.store.close()
+    imported = import_file(town.engine, file)
+    assert (imported.stored, imported.rejected) == (3, 1)
     path = tmp_path / "audit.zip"
-    write_audit_export(town.engine, path, Q1)
+    summary = write_audit_export(town.engine, path, Q1)
+    assert summary.heads == 1
 
-    (device,) = devices_of(read_zip(path)).values()
+    files = read_zip(path)
+    (device,) = devices_of(files).values()
     assert device["status"] == "offline" and device["imports"][0]["stored"] == 3
-    report = verifier().verify(path)
-    problems = [(f.message, f.values) for f in report.findings() if f.level == "problem"]
-    assert problems == [("uncovered", {"low": 1, "high": 3, "ratings": 3})]
-    assert report.exit_status == 1
+    assert device["counts"]["set_aside"] == 1
+    (key,) = device["keys"]
+    document = json.loads(file.read_text(encoding="utf-8"))
+    assert (key["reason"], key["public_key"]) == ("import", document["public_key"])
+    (head,) = jsonl(files[f"devices/{device['device_id']}/heads.jsonl"])
+    assert head["source"] == "import" and head["seqs"] == [[1, 4]]
+    assert (head["head_seq"], head["head_hash"]) == (4, document["records"][-1]["hash"])
+    signed = {name: document[name] for name in ("center_id", "exported_at", "records_sha256")}
+    assert {name: head[name] for name in signed} == signed
+    assert head["signature"] == document["signature"]
+    report = verified(path)
+    assert not [f for f in report.findings() if f.level == "warning"]
+
+    # The same file's head with another file's signature: caught, and nothing else vouches.
+    other = {**document, "exported_at": "2026-02-03T09:00:00.000000Z"}
+    forged = sign_export(
+        {k: v for k, v in other.items() if k not in ("public_key", "signature")},
+        Ed25519PrivateKey.generate(),
+    )
+    tampered = files | {
+        f"devices/{device['device_id']}/heads.jsonl": (
+            json.dumps(head | {"signature": forged["signature"]}) + "\n"
+        ).encode()
+    }
+    report = verifier().verify(rezip(tampered, tmp_path / "tampered.zip"))
+    found = {f.message for f in report.findings() if f.level == "problem"}
+    assert {"head_bad_signature", "uncovered"} <= found
+
+
+def rezip(files: dict[str, bytes], path: Path) -> Path:
+    """The files as an audit ZIP again, the manifest's SHA-256 and sizes made true."""
+    manifest = json.loads(files["manifest.json"])
+    for entry in manifest["files"]:
+        entry["sha256"] = hashlib.sha256(files[entry["name"]]).hexdigest()
+        entry["bytes"] = len(files[entry["name"]])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, json.dumps(manifest) if name == "manifest.json" else data)
+    return path
 
 
 def test_an_unwritable_output_is_a_plain_error_and_leaves_nothing(

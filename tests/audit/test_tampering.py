@@ -31,7 +31,7 @@ class Unpacked:
 
     files: dict[str, bytes]
     devices: dict[str, str]
-    """Kiosk name in the scenario ("a", "b", "c") → device id."""
+    """Kiosk name in the scenario ("a" … "d") → device id."""
 
     @classmethod
     def of(cls, exported: Exported) -> Unpacked:
@@ -263,23 +263,32 @@ def drop_the_last_head(export: Unpacked) -> None:
 
 def replace_a_public_key(export: Unpacked) -> None:
     entry = export.device("a")
-    entry["public_key"] = public_key_b64(Ed25519PrivateKey.generate())
+    entry["keys"][0]["public_key"] = public_key_b64(Ed25519PrivateKey.generate())
     export.set_device(entry)
 
 
 def replace_a_public_key_and_its_date(export: Unpacked) -> None:
-    """Another key, said to be new since after every head arrived: the heads cannot be checked,
-    so nothing vouches for the records."""
+    """Another key, said to be in force only after every head arrived."""
     entry = export.device("a")
-    entry["public_key"] = public_key_b64(Ed25519PrivateKey.generate())
-    entry["key_since"] = "2999-01-01T00:00:00.000000Z"
+    entry["keys"][0]["public_key"] = public_key_b64(Ed25519PrivateKey.generate())
+    entry["keys"][0]["valid_from"] = "2999-01-01T00:00:00.000000Z"
+    export.set_device(entry)
+
+
+def pass_a_key_off_as_from_before_key_history(export: Unpacked) -> None:
+    """Another key, said to be in force only after every head arrived, and the only key known
+    since the upgrade that began key history: a warning for each head, but then nothing
+    vouches for the records."""
+    replace_a_public_key_and_its_date(export)
+    entry = export.device("a")
+    entry["keys"][0]["reason"] = "migration"
     export.set_device(entry)
 
 
 def forge_heads_with_a_weak_key(export: Unpacked) -> None:
     """The identity point as the key and "signatures" anyone can make for it."""
     entry = export.device("a")
-    entry["public_key"] = base64.b64encode(b"\x01" + bytes(31)).decode("ascii")
+    entry["keys"][0]["public_key"] = base64.b64encode(b"\x01" + bytes(31)).decode("ascii")
     export.set_device(entry)
     forged = base64.b64encode(b"\x01" + bytes(31) + bytes(32)).decode("ascii")
     heads = export.lines(export.heads("a"))
@@ -308,6 +317,95 @@ def claim_a_head_that_was_never_signed(export: Unpacked) -> None:
     heads = export.lines(export.heads("a"))
     heads[-1]["head_signature"] = heads[0]["head_signature"]
     export.set_lines(export.heads("a"), heads)
+
+
+# -- the key history (kiosk c was enrolled again with a new key between its two heads) --------
+
+
+def replace_a_historic_key(export: Unpacked) -> None:
+    entry = export.device("c")
+    entry["keys"][0]["public_key"] = public_key_b64(Ed25519PrivateKey.generate())
+    export.set_device(entry)
+
+
+def move_a_head_to_the_other_key(export: Unpacked) -> None:
+    """c's first head said to have arrived after the new key came in force."""
+    heads = export.lines(export.heads("c"))
+    heads[0]["received_at"] = export.device("c")["keys"][1]["valid_from"]
+    export.set_lines(export.heads("c"), heads)
+
+
+def let_the_new_key_reach_back(export: Unpacked) -> None:
+    entry = export.device("c")
+    entry["keys"][1]["valid_from"] = entry["keys"][0]["valid_from"]
+    export.set_device(entry)
+
+
+def drop_the_replaced_key(export: Unpacked) -> None:
+    entry = export.device("c")
+    del entry["keys"][0]
+    export.set_device(entry)
+
+
+def make_a_key_end_before_it_begins(export: Unpacked) -> None:
+    entry = export.device("c")
+    entry["keys"][0]["valid_until"] = "2000-01-01T00:00:00.000000Z"
+    export.set_device(entry)
+
+
+# -- the export files carried on a USB stick (tablet d: files of seq 1–3 and 1–4) --------------
+
+
+def forge_a_files_signature(export: Unpacked) -> None:
+    """The first file's head given the second file's signature."""
+    heads = export.lines(export.heads("d"))
+    heads[0]["signature"] = heads[1]["signature"]
+    export.set_lines(export.heads("d"), heads)
+
+
+def redate_a_file(export: Unpacked) -> None:
+    heads = export.lines(export.heads("d"))
+    heads[0]["exported_at"] = "2026-03-01T09:00:00.000000Z"
+    export.set_lines(export.heads("d"), heads)
+
+
+def stretch_a_files_seqs(export: Unpacked) -> None:
+    """The first file said to hold seq 1–4 (head 4), as if it also vouched for the fourth."""
+    heads = export.lines(export.heads("d"))
+    lines = export.lines(export.records("d"))
+    heads[0].update(seqs=[[1, 4]], head_seq=4, head_hash=lines[3]["record"]["hash"])
+    export.set_lines(export.heads("d"), heads)
+
+
+def edit_a_score_a_file_signed(export: Unpacked) -> None:
+    """A score of d changed, its chain rebuilt and every head made to name the new hashes:
+    the files' checksums, and the upload's signature, are left to tell."""
+    lines = export.lines(export.records("d"))
+    new_hash: dict[int, str] = {}
+    for line in lines:
+        record = line["record"]
+        if record["seq"] == 1:
+            line["record"] = rehashed(record, score=5)
+        else:
+            line["record"] = rehashed(record, prev_hash=new_hash[record["seq"] - 1])
+        new_hash[record["seq"]] = line["record"]["hash"]
+    export.set_lines(export.records("d"), lines)
+    heads = export.lines(export.heads("d"))
+    for head in heads:
+        head["head_hash"] = new_hash[head["head_seq"]]
+    export.set_lines(export.heads("d"), heads)
+
+
+def import_a_file_before_its_key(export: Unpacked) -> None:
+    heads = export.lines(export.heads("d"))
+    heads[0]["received_at"] = "2000-01-01T00:00:00.000000Z"
+    export.set_lines(export.heads("d"), heads)
+
+
+def drop_a_record_a_file_signed(export: Unpacked) -> None:
+    """A record of d's first file left out of the records: what it signed cannot be rebuilt."""
+    lines = export.lines(export.records("d"))
+    export.set_lines(export.records("d"), lines[1:])
 
 
 # -- the published snapshot --------------------------------------------------------------------
@@ -439,10 +537,22 @@ CASES: list[tuple[Tamper, bool, set[str]]] = [
     (drop_the_set_aside_record, True, {"gap"}),
     (drop_the_last_head, True, {"uncovered"}),
     (replace_a_public_key, True, {"head_bad_signature"}),
-    (replace_a_public_key_and_its_date, True, {"uncovered"}),
+    (replace_a_public_key_and_its_date, True, {"head_no_key"}),
+    (pass_a_key_off_as_from_before_key_history, True, {"uncovered"}),
     (forge_heads_with_a_weak_key, True, {"key_unsafe"}),
     (claim_a_head_that_was_never_signed, True, {"head_bad_signature"}),
     (rewrite_an_answer_on_the_website, True, {"head_bad_signature"}),
+    (replace_a_historic_key, True, {"head_bad_signature"}),
+    (move_a_head_to_the_other_key, True, {"head_bad_signature"}),
+    (let_the_new_key_reach_back, True, {"keys_overlap"}),
+    (drop_the_replaced_key, True, {"head_no_key"}),
+    (make_a_key_end_before_it_begins, True, {"key_dates"}),
+    (forge_a_files_signature, True, {"head_bad_signature"}),
+    (redate_a_file, True, {"head_bad_signature"}),
+    (stretch_a_files_seqs, True, {"file_checksum_differs"}),
+    (edit_a_score_a_file_signed, True, {"file_checksum_differs"}),
+    (import_a_file_before_its_key, True, {"head_no_key"}),
+    (drop_a_record_a_file_signed, True, {"file_records_missing"}),
     (alter_a_published_total, True, {"cell_differs"}),
     (alter_a_published_total_keep_its_sha, True, {"snap_sha_differs"}),
     (alter_the_burst_count, True, {"burst_differs"}),

@@ -42,7 +42,7 @@ from tests.server.test_import import Tablet, assert_imported, import_files
 
 MIGRATIONS = REPO / "server" / "migrations"
 DATA = Path(__file__).parent / "data"
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 HEAD = REVISIONS[-1]
 
 OLD_SQLITE = DATA / "server-v2.db"
@@ -386,6 +386,8 @@ def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         inspector = inspect(conn)
         for table in OLD_TABLES:
             added = {"channel", "content_sha256"}
+            if table == "imports":  # the signature of each file, since 0007
+                added |= {"public_key", "signature", "seqs", "head_seq", "head_hash"}
             names = [c["name"] for c in inspector.get_columns(table) if c["name"] not in added]
             columns = ", ".join(f'"{name}"' for name in names)
             result = conn.execute(text(f"SELECT {columns} FROM {table}"))
