@@ -3,7 +3,7 @@
 Each round runs, one after the other: a bare interpreter (``python -c pass``, the floor of any
 start from source), ``kiosk --version`` from source and from the bundle, and ``kiosk
 --self-test`` from source and from the bundle. ``--self-test`` reports its first frame
-counted from the process start (``ui.self_test.process_age_s``: before Python, and before the
+counted from the process start (``ui.first_frame.process_age_s``: before Python, and before the
 bundle's bootloader); the wall time of each whole process is measured here. Rounds alternate
 the commands so that load from other work falls on both alike; medians and the fastest run
 are printed, with the bundle/source ratio, and the CPU time each process used (user + system),

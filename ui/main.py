@@ -17,6 +17,8 @@ from kiosk.logs import setup_logging
 from kiosk.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QWidget
+
     from ui.self_test import SelfTest
 
 log = logging.getLogger("ui.main")
@@ -142,8 +144,25 @@ def main(argv: list[str] | None = None) -> int:
         inhibitor.inhibit()
     kiosk.fullscreen = not args.windowed
     kiosk.apply_cursor()
+    watch_first_frame(app, kiosk.window)
     show_kiosk(kiosk.window, args.windowed)
     code = self_test.run(kiosk) if self_test else app.exec()
     inhibitor.release()
     kiosk.close()
     return self_test.report(code) if self_test else code
+
+
+def watch_first_frame(app: QApplication, window: QWidget) -> None:
+    """Log how long the start took, once the window has shown something (and exit there
+    when a benchmark asks, ``UKUK_EXIT_AT_FIRST_FRAME``)."""
+    from ui.first_frame import FirstFrame, exit_at_first_frame, process_age_s
+
+    def shown(_at: float) -> None:
+        age = process_age_s()
+        if age is not None:
+            log.info("first frame %.3f s after the process started", age)
+        if exit_at_first_frame():
+            print(f"first-frame {age if age is not None else -1:.4f}", flush=True)
+            app.quit()
+
+    FirstFrame(window, shown)

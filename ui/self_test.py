@@ -13,22 +13,22 @@ import argparse
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSize, QTimer
+from PySide6.QtCore import QEventLoop, QSize, QTimer
 from PySide6.QtGui import QFontDatabase, QIcon
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton
 
 from common import __version__
 from common.records import Record, verify_chain
 from kiosk.errors import StorageError
 from kiosk.flow import Step
 from kiosk.storage import Store
+from ui.first_frame import FirstFrame, process_age_s
 from ui.fonts import FAMILIES
 from ui.screens.choose import ChooseScreen
 from ui.screens.rate import RateScreen
@@ -50,31 +50,6 @@ class SelfTestError(Exception):
     """What the self-test found wrong, in a sentence for whoever installed the app."""
 
 
-def process_age_s() -> float | None:
-    """Seconds since the operating system started this process (before Python, and before a
-    bundle's bootloader), or None where that is not known."""
-    if sys.platform == "linux":
-        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start, since boot
-        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
-    if sys.platform == "win32":
-        import ctypes
-        from ctypes import wintypes
-
-        kernel32 = ctypes.windll.kernel32
-        created, ended, kernel, user, now = (wintypes.FILETIME() for _ in range(5))
-        times = (ctypes.byref(each) for each in (created, ended, kernel, user))
-        if not kernel32.GetProcessTimes(kernel32.GetCurrentProcess(), *times):
-            return None
-        kernel32.GetSystemTimePreciseAsFileTime(ctypes.byref(now))
-
-        def ticks(moment: wintypes.FILETIME) -> int:  # 100 ns units
-            return (moment.dwHighDateTime << 32) | moment.dwLowDateTime
-
-        return (ticks(now) - ticks(created)) / 1e7
-    return None
-
-
 def check_database(path: Path, saved: Record) -> None:
     """Read the file back as a new connection would: it must hold exactly the rating just
     saved, intact (``quick_check``), with its hash and link right and the chain head on it."""
@@ -94,36 +69,6 @@ def check_database(path: Path, saved: Record) -> None:
         raise SelfTestError(f"the rating read back from {path} is not the one saved")
     if head != (saved.seq, saved.hash):
         raise SelfTestError(f"the chain head in {path} is {head}, not the rating's hash")
-
-
-class FirstFrame(QObject):
-    """Notes when the window's first frame is done: just after the first paint event reaches
-    any of its widgets (a zero timer fires once the whole repaint has been flushed)."""
-
-    def __init__(self, window: QWidget) -> None:
-        super().__init__(window)
-        self.window = window
-        self.at: float | None = None
-        self._seen = False
-        app = QApplication.instance()
-        assert app is not None
-        self.app = app
-        app.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            not self._seen
-            and event.type() == QEvent.Type.Paint
-            and isinstance(watched, QWidget)
-            and watched.window() is self.window
-        ):
-            self._seen = True
-            self.app.removeEventFilter(self)
-            QTimer.singleShot(0, self._done)
-        return False
-
-    def _done(self) -> None:
-        self.at = time.monotonic()
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:

@@ -103,7 +103,7 @@ def test_the_process_age_is_counted_from_the_process_start():
     """Less than the whole run as seen from outside, and more than the Qt import it follows."""
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-c", "from ui.self_test import process_age_s; print(process_age_s())"],
+        [sys.executable, "-c", "from ui.first_frame import process_age_s; print(process_age_s())"],
         capture_output=True,
         text=True,
         timeout=60,
