@@ -163,6 +163,6 @@ def watch_first_frame(app: QApplication, window: QWidget) -> None:
             log.info("first frame %.3f s after the process started", age)
         if exit_at_first_frame():
             print(f"first-frame {age if age is not None else -1:.4f}", flush=True)
-            app.quit()
+            app.exit(0)  # quit() would ask the window, which a kiosk refuses to close
 
     FirstFrame(window, shown)
