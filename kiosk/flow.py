@@ -109,6 +109,8 @@ class Flow:
         self.cooldown_until = 0.0
         self.language = config.default_language
         self.large_text = False
+        self.listen = False
+        """Spoken guidance for this citizen; the UI speaks, the flow only remembers the choice."""
         self._reset()
 
     def _reset(self) -> None:
@@ -199,6 +201,13 @@ class Flow:
         if not self._tap("large-text"):
             return
         self.large_text = not self.large_text
+        self._changed()
+
+    def toggle_listen(self) -> None:
+        """Like "Aa": for this citizen only, until the session ends."""
+        if not self._tap("listen"):
+            return
+        self.listen = not self.listen
         self._changed()
 
     def start(self) -> None:
@@ -369,6 +378,7 @@ class Flow:
             self.cooldown_until = self.clock() + self.config.cooldown_s
         self.language = self.config.default_language
         self.large_text = False
+        self.listen = False
         if self._next_catalog is not None:
             self.catalog, self._next_catalog = self._next_catalog, None
         self._reset()

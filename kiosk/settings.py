@@ -55,8 +55,26 @@ class Settings:
         default=5, metadata={"doc": "More ratings than this within burst_window_s are flagged."}
     )
     burst_window_s: int = field(default=60, metadata={"doc": "Window for burst detection, s."})
+    listen_button: bool = field(
+        default=True,
+        metadata={"doc": "Offer the Listen button (spoken guidance) where this tablet can speak."},
+    )
+    speech_rate: int = field(
+        default=150,
+        metadata={"doc": "How fast Listen speaks, in words a minute.", "range": (80, 260)},
+    )
+    speech_volume: int = field(
+        default=6,
+        metadata={
+            "doc": "Volume each citizen's Listen starts at: 1 (quiet) to 10.",
+            "range": (1, 10),
+        },
+    )
 
     def validate(self) -> None:
+        for name, (low, high) in _RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                raise SettingsError(f"{name} must be between {low} and {high}")
         if self.default_language not in ("ka", "en"):
             raise SettingsError("default_language must be 'ka' or 'en'")
         if not 10 <= self.idle_timeout_s <= 600:
@@ -96,6 +114,9 @@ class Settings:
                     value,
                 )
                 continue
+            if f.name in _RANGES and not _RANGES[f.name][0] <= value <= _RANGES[f.name][1]:
+                log.error("setting %s: %r is out of range; using the default", f.name, value)
+                continue
             setattr(settings, f.name, value)
         try:
             settings.validate()
@@ -104,6 +125,17 @@ class Settings:
             for name in ("idle_timeout_s", "still_there_s", "thanks_s", "default_language"):
                 setattr(settings, name, getattr(defaults, name))
         return settings
+
+
+_RANGES: dict[str, tuple[int, int]] = {
+    f.name: f.metadata["range"] for f in fields(Settings) if "range" in f.metadata
+}
+"""Settings whose value must lie in a range, declared with the setting itself."""
+
+
+def setting_range(name: str) -> tuple[int, int]:
+    """The least and the most a ranged setting may be."""
+    return _RANGES[name]
 
 
 def load_settings(data_dir: Path) -> Settings | None:

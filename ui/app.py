@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLa
 from common.theme import Theme
 from kiosk.flow import Flow, Step
 from ui import i18n
+from ui.guide import Guide
 from ui.header import Header
 from ui.icons import icon
 from ui.lockdown import KeyGuard
@@ -27,6 +28,7 @@ from ui.screens.reasons import ReasonsScreen
 from ui.screens.still_there import StillThereOverlay
 from ui.screens.thanks import ErrorScreen, ThanksScreen
 from ui.screens.welcome import WelcomeScreen
+from ui.speech import SpeechSink
 from ui.staff.admin import AdminPanel
 from ui.staff.pin_screen import PinScreen
 from ui.staff.services import StaffServices
@@ -137,6 +139,8 @@ class KioskWindow(QMainWindow):
             raise RuntimeError("the kiosk window needs a running QApplication")
         app.installEventFilter(self)
         app.installEventFilter(self.key_guard)
+        self.guide = Guide(self)
+        """Keys and Listen; installed last, so it sees a key before the lockdown does."""
         self.refresh()
 
     # -- look ---------------------------------------------------------------------------------
@@ -158,8 +162,9 @@ class KioskWindow(QMainWindow):
         self.setStyleSheet(style_sheet(theme, metrics))
         self.header.municipality = theme.municipality
         self.header.back.setIcon(icon("mdi6.arrow-left", theme.on_primary))
-        self.header.apply_metrics(metrics)
+        self.header.apply_theme(theme, metrics)
         self.overlay.apply_metrics(metrics)
+        self.guide.apply_metrics(metrics)
         for screen_widget in self.screens.values():
             screen_widget.apply_theme(theme, metrics)
 
@@ -185,9 +190,15 @@ class KioskWindow(QMainWindow):
             self.stack.setCurrentWidget(screen)
         self.header.show_state(flow)
         self.overlay.show_state(flow)
+        self.guide.show_state(flow)
 
     def current_screen(self) -> Screen:
         return self.screens[self.flow.step]
+
+    def set_speech(self, sink: SpeechSink | None, default_volume: int = 6) -> None:
+        """Offer Listen (speaking through ``sink``), or with ``None`` hide it."""
+        self.guide.set_speech(sink, default_volume)
+        self.refresh()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -216,6 +227,7 @@ class KioskWindow(QMainWindow):
             self.setup_requested.emit()
             return
         self.pin_screen.reset()
+        self.guide.stop()
         self._staff_activity = self.flow.clock()
         self.pages.setCurrentWidget(self.pin_screen)
 
@@ -270,6 +282,7 @@ class KioskWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers and the global event filters (the app may outlive this window in tests)."""
         self.timer.stop()
+        self.guide.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

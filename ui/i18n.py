@@ -43,6 +43,12 @@ def _(message: str) -> str:
     return _translations(_current).gettext(message)
 
 
+def translate(message: str, language: str) -> str:
+    """``message`` in ``language`` whatever the current one is: a language button speaks in
+    its own language, as it is labelled in it."""
+    return _translations(language).gettext(message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(_current).ngettext(singular, plural, n)
 

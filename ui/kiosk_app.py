@@ -23,9 +23,12 @@ from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.pin import PinGuard
 from kiosk.settings import SETTINGS_FILE, Settings, save_settings
 from kiosk.storage import Store, utc_now
+from ui import i18n
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
+from ui.i18n import _
 from ui.screens.welcome import WelcomeScreen
+from ui.speech import NOT_WORKING, EspeakSink, SpeechSink, SpeechSupport, probe_speech
 from ui.staff.hold_hint import HoldHint
 from ui.staff.services import StaffServices, removable_media
 from ui.staff.wizard import Enroller, SetupWizard, default_enroller
@@ -39,6 +42,9 @@ log = logging.getLogger("ui.kiosk_app")
 DB_FILE = "kiosk.db"
 CATALOG_FILE = "catalog.json"
 THEMES = ("demo", "seaside")
+SPEECH_PROBE_DELAY_MS = 500
+"""Whether the tablet can speak is found out this long after start (on a worker), so the
+probe's processes never compete with the first screen for a small tablet's processor."""
 
 
 def flow_config(settings: Settings, catalog: Catalog) -> FlowConfig:
@@ -88,6 +94,8 @@ class KioskApp(QObject):
         export_folders: Callable[[], list[Path]] = removable_media,
         sync_options: dict[str, object] | None = None,
         demo: bool = False,
+        speech_probe: Callable[[], SpeechSupport] = probe_speech,
+        speech_sink: Callable[[str, int, int], SpeechSink] = EspeakSink,
     ) -> None:
         """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
         ratings are never synced or exported. ``pin_clock``: monotonic seconds for the PIN
@@ -127,6 +135,8 @@ class KioskApp(QObject):
             themes=THEMES,
             theme_looks={name: theme_or_demo(name) for name in THEMES},
             demo=self.demo,
+            speech=self.current_speech,
+            try_speech=self.try_speech,
         )
         self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
         self.window.setup_requested.connect(partial(self.show_wizard, True))
@@ -137,6 +147,13 @@ class KioskApp(QObject):
         )
         self.wizard: SetupWizard | None = None
         self._size_before_wizard: QSize | None = None
+        self.speech_support: SpeechSupport | None = None
+        """Whether this tablet can speak; found out on a worker, as the first screen shows."""
+        self._speech_sink = speech_sink
+        self.sink: SpeechSink | None = None
+        self._closed = False
+        self._speech_probe = speech_probe
+        QTimer.singleShot(SPEECH_PROBE_DELAY_MS, self._probe_speech)
         self.sync: BackgroundSync | None = None
         self.status_arrived.connect(self._status)
         self.start_sync()
@@ -169,6 +186,7 @@ class KioskApp(QObject):
         if settings.theme != old_theme:
             self.window.set_theme(theme_or_demo(settings.theme))
         self.apply_cursor()
+        self.apply_speech()
         self.window.refresh()
 
     def apply_cursor(self) -> None:
@@ -180,6 +198,54 @@ class KioskApp(QObject):
             QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
         elif hidden and not want:
             QApplication.restoreOverrideCursor()
+
+    # -- Listen ---------------------------------------------------------------------------
+
+    def current_speech(self) -> SpeechSupport | None:
+        return self.speech_support
+
+    def _probe_speech(self) -> None:
+        if not self._closed:
+            self.window.tasks.run(self._speech_probe, self._speech_found)
+
+    def _speech_found(self, result: object) -> None:
+        if self._closed:
+            return
+        if not isinstance(result, SpeechSupport):
+            result = SpeechSupport(None, NOT_WORKING, str(result))
+        self.speech_support = result
+        if result.ready:
+            log.info("Listen can speak through %s", result.program)
+        else:
+            log.warning(
+                "Listen is not offered: %s",
+                result.problem.format(languages=result.detail, error=result.detail)
+                if result.problem
+                else "",
+            )
+        self.apply_speech()
+
+    def apply_speech(self) -> None:
+        """Offer Listen where the tablet can speak and the settings want it."""
+        support, settings = self.speech_support, self.settings
+        if support is None or support.program is None or not support.ready:
+            self.window.set_speech(None, settings.speech_volume)
+            return
+        if self.sink is None:
+            self.sink = self._speech_sink(
+                support.program, settings.speech_rate, settings.speech_volume
+            )
+        self.sink.rate = settings.speech_rate
+        offered = self.sink if settings.listen_button else None
+        self.window.set_speech(offered, settings.speech_volume)
+
+    def try_speech(self) -> None:
+        """For staff fitting headphones or a speaker: a sentence at the volume citizens start
+        at, in the kiosk's current language."""
+        if self.sink is None:
+            return
+        self.sink.volume = self.settings.speech_volume
+        self.sink.speak(_("This is how Listen sounds to citizens."), i18n.language())
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -295,6 +361,7 @@ class KioskApp(QObject):
             app.quit()
 
     def close(self) -> None:
+        self._closed = True
         self.fullscreen = False
         self.apply_cursor()
         if self.sync is not None:
@@ -303,6 +370,8 @@ class KioskApp(QObject):
         self._pin_timer.stop()
         self.pin.checkpoint()
         self.window.shutdown()
+        if self.sink is not None:
+            self.sink.close()
         self.store.close()
 
 

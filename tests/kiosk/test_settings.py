@@ -50,9 +50,22 @@ def test_unreadable_settings_are_a_clear_error(data_dir):
         ("still_there_s", 9),
         ("default_language", "fr"),
         ("comment_max_len", 5000),
+        ("speech_rate", 40),
+        ("speech_volume", 11),
     ],
 )
 def test_saving_refuses_values_outside_their_range(data_dir, field, value):
     with pytest.raises(SettingsError, match=field):
         save_settings(data_dir, Settings(**{field: value}))
     assert load_settings(data_dir) is None
+
+
+def test_a_listen_setting_out_of_range_falls_back_to_its_default_alone(data_dir, caplog):
+    (data_dir / SETTINGS_FILE).write_text(
+        json.dumps({"speech_rate": 900, "speech_volume": 3, "listen_button": False})
+    )
+    with caplog.at_level(logging.ERROR, logger="kiosk.settings"):
+        settings = load_settings(data_dir)
+    assert (settings.speech_rate, settings.speech_volume) == (150, 3)
+    assert settings.listen_button is False
+    assert "speech_rate" in caplog.text

@@ -23,6 +23,7 @@ from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.fonts import FAMILIES, load_fonts
 from ui.kiosk_app import KioskApp
+from ui.speech import NO_SOUND, SpeechSupport
 from ui.theme import DEMO_THEME
 
 
@@ -52,6 +53,37 @@ def ui_language() -> Iterator[None]:
     previous = i18n.language()
     yield
     i18n.set_language(previous)
+
+
+class FakeSink:
+    """A speech sink that records what would be said, and when it was told to be silent."""
+
+    def __init__(self) -> None:
+        self.volume = 6
+        self.rate = 150
+        self.said: list[tuple[str, str]] = []
+        """(language, text) of every utterance, in order."""
+        self.stops = 0
+        self.closed = False
+
+    def speak(self, text: str, language: str) -> None:
+        self.said.append((language, text))
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+    def last(self) -> str:
+        assert self.said, "nothing was said"
+        return self.said[-1][1]
+
+    def texts(self) -> list[str]:
+        return [text for _language, text in self.said]
+
+    def clear(self) -> None:
+        self.said.clear()
 
 
 @dataclass
@@ -123,7 +155,10 @@ def touch_tap(widget: QWidget) -> None:
 def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
     made: list[Kiosk] = []
 
-    def make(size: tuple[int, int] = (1280, 800), theme=DEMO_THEME, **config) -> Kiosk:
+    def make(
+        size: tuple[int, int] = (1280, 800), theme=DEMO_THEME, listen: bool = True, **config
+    ) -> Kiosk:
+        """``listen``: the tablet can speak (into a :class:`FakeSink`), so Listen is offered."""
         db_path = tmp_path / "kiosk.db"
         writer = RecordWriter(db_path, clock=clock.utc)
         saver = QtSaver(writer)
@@ -137,6 +172,9 @@ def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
             window.show()
         kiosk = Kiosk(window, flow, writer, db_path, clock, qtbot)
         kiosk.saver = saver
+        kiosk.speech = FakeSink()
+        if listen:
+            window.set_speech(kiosk.speech)
         made.append(kiosk)
         return kiosk
 
@@ -237,6 +275,8 @@ def make_app(qtbot, tmp_path, clock, catalog, usb):
     def make(settings: Settings | None = None, pin: bool = True, size=(1280, 800), **kw):
         data_dir = tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
+        # whether the test machine has a sound card must not change what a test sees
+        kw.setdefault("speech_probe", lambda: SpeechSupport(None, NO_SOUND))
         app = KioskApp(
             data_dir,
             catalog,

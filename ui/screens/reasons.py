@@ -34,7 +34,7 @@ CHECKED_MARK = "mdi6.checkbox-marked"
 def action_button(object_name: str) -> QPushButton:
     button = QPushButton()
     button.setObjectName(object_name)
-    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     return button
 
 

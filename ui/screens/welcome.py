@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from common.catalog import Text
 from common.contrast import relative_luminance
@@ -14,6 +14,7 @@ from ui.i18n import _
 from ui.metrics import Metrics
 from ui.screens.base import PICTURE_SHARE, Screen, fit_column, label
 from ui.widgets.picture import Picture
+from ui.widgets.speaker import speaker_icon
 
 STAFF_HOLD_S = 3.0
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
@@ -21,6 +22,24 @@ PLATE = "#FFFFFF"
 """Behind the emblem on a dark background, so its own (often dark) colours stay visible."""
 DARK_BACKGROUND = 0.18
 """Relative luminance below which a background counts as dark."""
+
+
+class ListenHint(QWidget):
+    """The line that tells of Listen, behind the speaker symbol the Listen button shows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.icon = QLabel()
+        self.text = label("subtitle")
+        layout.addStretch(1)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.text, 0)
+        layout.addStretch(1)
+
+    def set_icon(self, icon: QIcon, side: int) -> None:
+        self.icon.setPixmap(icon.pixmap(QSize(side, side), self.devicePixelRatioF()))
 
 
 class WelcomeScreen(Screen):
@@ -44,8 +63,11 @@ class WelcomeScreen(Screen):
         self.invite = label("subtitle", center=True)
         self.start = QPushButton()
         self.start.setObjectName("primary")
-        self.start.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.start.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.start.clicked.connect(flow.start)
+        self.listen_hint = ListenHint()
+        self.listen_hint.hide()
+        self._listen_available = False
         layout.addStretch(2)
         layout.addWidget(self.logo)
         layout.addWidget(self.municipality)
@@ -54,6 +76,7 @@ class WelcomeScreen(Screen):
         layout.addStretch(1)
         layout.addWidget(self.invite)
         layout.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.listen_hint)
         layout.addStretch(2)
         self.retranslate()
 
@@ -63,6 +86,17 @@ class WelcomeScreen(Screen):
         )
         self.start.setText(_("Tap to start"))
         self.start.setAccessibleName(_("Start"))
+        self.listen_hint.text.setText(_("To hear the screen read aloud, tap “Listen” at the top."))
+
+    def set_listen_available(self, available: bool) -> None:
+        """Tell of Listen only where the tablet can speak (and staff offer it)."""
+        self._listen_available = available
+        self.show_state(self.flow)
+
+    def _tells_of_listen(self, flow: Flow) -> bool:
+        """Not to a citizen who has found the header's buttons already: Listen is on, or "Aa"
+        (beside it), whose larger look needs the room."""
+        return self._listen_available and not flow.listen and not flow.large_text
 
     def show_state(self, flow: Flow) -> None:
         name = self._municipality or flow.catalog.municipality
@@ -70,6 +104,7 @@ class WelcomeScreen(Screen):
         self.title.setText(TITLES[flow.language])
         other = "en" if flow.language == "ka" else "ka"
         self.other_title.setText(TITLES[other])
+        self.listen_hint.setVisible(self._tells_of_listen(flow))
         self._fit()
 
     def apply_theme(self, theme: Theme, metrics: Metrics) -> None:
@@ -83,6 +118,8 @@ class WelcomeScreen(Screen):
             self.logo.set_icon(QIcon(str(theme.logo)), metrics.target * 3, metrics.target)
         self._target = metrics.target
         self._municipality = theme.municipality
+        side = round(metrics.body * 1.4)
+        self.listen_hint.set_icon(speaker_icon(theme.muted_text, theme.muted_text, side), side)
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -91,9 +128,13 @@ class WelcomeScreen(Screen):
 
     def _fit(self) -> None:
         """The emblem grows with the screen; on a small screen the other language's title
-        goes first, then the municipality's name (the header shows it too)."""
+        goes first, then the municipality's name (the header shows it too), then the line
+        about Listen (the button itself stays in the header)."""
         self.logo.set_preferred(max(self._target * 3, round(self.height() * PICTURE_SHARE)))
-        fit_column(self._layout, self.width(), self.height(), [self.other_title, self.municipality])
+        optional: list[QWidget] = [self.other_title, self.municipality]
+        if self._tells_of_listen(self.flow):
+            optional.append(self.listen_hint)
+        fit_column(self._layout, self.width(), self.height(), optional)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self._pressed = (event.position(), self.flow.clock())

@@ -29,14 +29,15 @@ from kiosk.database import KioskDatabase
 from kiosk.errors import StorageError
 from kiosk.export import ExportError, ExportResult, write_export
 from kiosk.pin import PinError, hash_pin, validate_new_pin
-from kiosk.settings import Settings
+from kiosk.settings import Settings, setting_range
 from kiosk.stats import Statistics, Summary, statistics
 from kiosk.storage import Store
 from ui.i18n import N_, _, language
 from ui.screens.base import label
+from ui.speech import VOLUME_STEPS
 from ui.staff.layout import StaffPage, show_message
 from ui.staff.local_format import decimal, local_time
-from ui.staff.messages import problem_text, storage_problem
+from ui.staff.messages import listen_state, problem_text, storage_problem
 from ui.staff.pin_screen import PinEntry
 from ui.staff.salvage_notice import notice_text
 from ui.staff.score_bars import ScoreBars
@@ -49,6 +50,10 @@ from ui.widgets.wrap_button import WrapButton
 log = logging.getLogger("ui.staff.admin")
 
 IDLE_LIMIT_S = 120
+RATE_STEP = 20
+"""Words a minute per tap on "Slower speech" or "Faster speech"."""
+RATE_RANGE = setting_range("speech_rate")
+VOLUME_RANGE = setting_range("speech_volume")
 
 SYNC_STATES = {
     "never": N_("Not synced yet."),
@@ -226,6 +231,7 @@ class AdminPanel(QWidget):
         self.cursor_button.clicked.connect(self._toggle_cursor)
         grid.addWidget(self.cursor_button, row, 0, 1, 2)
         row += 1
+        row = self._listen_settings(grid, row)
         services = button(_("Programs and services shown"))
         services.clicked.connect(self._show_services)
         change_pin = button(_("Change PIN"))
@@ -258,6 +264,27 @@ class AdminPanel(QWidget):
         column.addWidget(frame)
         page.finish()
         return page
+
+    def _listen_settings(self, grid: QGridLayout, row: int) -> int:
+        """Listen: offered or not, how fast it speaks, how loud it starts, and a sample to
+        hear while fitting headphones or a speaker. Returns the next free row."""
+        self.listen_button = button(_("Offer Listen (spoken guidance)"))
+        self.listen_button.setCheckable(True)
+        self.listen_button.clicked.connect(self._toggle_listen)
+        grid.addWidget(self.listen_button, row, 0, 1, 2)
+        pairs = (
+            (_("Slower speech"), _("Faster speech"), self._change_rate, RATE_STEP),
+            (_("Quieter at start"), _("Louder at start"), self._change_volume, 1),
+        )
+        for offset, (less, more, change, step) in enumerate(pairs, start=1):
+            for column_index, (text, delta) in enumerate(((less, -step), (more, step))):
+                choice = button(text)
+                choice.clicked.connect(partial(change, delta))
+                grid.addWidget(choice, row + offset, column_index)
+        self.try_speech = button(_("Try speech"))
+        self.try_speech.clicked.connect(self._try_speech)
+        grid.addWidget(self.try_speech, row + 3, 0, 1, 2)
+        return row + 4
 
     # -- showing state -----------------------------------------------------------------------
 
@@ -368,12 +395,25 @@ class AdminPanel(QWidget):
         for theme, choice in self.theme_buttons.items():
             choice.setChecked(settings.theme == theme)
         self.cursor_button.setChecked(settings.hide_cursor)
+        self.listen_button.setChecked(settings.listen_button)
+        support = self.services.speech()
+        self.try_speech.setEnabled(
+            support is not None and support.ready and self.services.try_speech is not None
+        )
         shown = len(settings.services) or len(self.services.catalog().services)
         self.settings_text.setText(
             "\n".join(
                 [
                     _("Idle time before 'Still there?': {n} s").format(n=settings.idle_timeout_s),
                     _("Programs and services shown: {n}").format(n=shown),
+                    listen_state(support, settings.listen_button),
+                    _(
+                        "Speech: {rate} words a minute; Listen starts at volume {volume} of {total}"
+                    ).format(
+                        rate=settings.speech_rate,
+                        volume=settings.speech_volume,
+                        total=VOLUME_STEPS,
+                    ),
                 ]
             )
         )
@@ -433,6 +473,28 @@ class AdminPanel(QWidget):
     def _toggle_cursor(self) -> None:
         hide = not self.services.settings().hide_cursor
         self._update(f"hide_cursor={hide}", replace(self.services.settings(), hide_cursor=hide))
+
+    def _toggle_listen(self) -> None:
+        offer = not self.services.settings().listen_button
+        self._update(
+            f"listen_button={offer}", replace(self.services.settings(), listen_button=offer)
+        )
+
+    def _change_rate(self, delta: int) -> None:
+        low, high = RATE_RANGE
+        value = max(low, min(high, self.services.settings().speech_rate + delta))
+        self._update(f"speech_rate={value}", replace(self.services.settings(), speech_rate=value))
+
+    def _change_volume(self, delta: int) -> None:
+        low, high = VOLUME_RANGE
+        value = max(low, min(high, self.services.settings().speech_volume + delta))
+        self._update(
+            f"speech_volume={value}", replace(self.services.settings(), speech_volume=value)
+        )
+
+    def _try_speech(self) -> None:
+        if self.services.try_speech is not None:
+            self.services.try_speech()
 
     def _set_theme(self, theme: str) -> None:
         self._update(f"theme={theme}", replace(self.services.settings(), theme=theme))
@@ -538,7 +600,7 @@ def _read_statistics(database: KioskDatabase, now_local: datetime) -> Statistics
 
     def read(store: Store) -> tuple[list[Record], list[tuple[int, str, str]]]:
         quarantined = [(r.seq, r.service_id, why) for r, why in store.quarantined()]
-        return store.records("kind = 'rating'"), quarantined
+        return store.records(kind="rating"), quarantined
 
     records, quarantined = database.read(read)
     return StatisticsReading(statistics(records, now_local), quarantined)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kiosk.errors import StorageError
 from ui.i18n import N_, _
+from ui.speech import SpeechSupport
 
 STORAGE_PROBLEMS = {
     "full": N_("The tablet's storage is full."),
@@ -56,3 +57,22 @@ def problem_text(code: str | None, fallback: str) -> str:
 def storage_problem(error: StorageError) -> str:
     """A storage condition in the staff language."""
     return problem_text(error.kind, str(error))
+
+
+def listen_state(support: SpeechSupport | None, offered: bool) -> str:
+    """Whether citizens get the Listen button, and if not, why."""
+    if support is None:
+        return _("Listen (spoken guidance): checking whether this tablet can speak…")
+    if not support.ready:
+        problem = speech_problem(support)
+        return _("Listen (spoken guidance) is not offered: {problem}").format(problem=problem)
+    if not offered:
+        return _("Listen (spoken guidance) is turned off in the settings.")
+    return _("Listen (spoken guidance) is offered to citizens.")
+
+
+def speech_problem(support: SpeechSupport) -> str:
+    """Why this tablet cannot speak, in the staff language."""
+    if support.problem is None:
+        return ""
+    return _(support.problem).format(languages=support.detail, error=support.detail)

@@ -11,6 +11,7 @@ from common.theme import Theme
 from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
+from ui.speech import SpeechSupport
 
 
 def removable_media() -> list[Path]:
@@ -48,3 +49,7 @@ class StaffServices:
     reading files on the GUI thread."""
     demo: bool = False
     """The demo kiosk (``kiosk --demo``): its ratings never leave the tablet."""
+    speech: Callable[[], SpeechSupport | None] = field(default=lambda: None)
+    """Whether this tablet can speak for Listen; None while that is being found out."""
+    try_speech: Callable[[], None] | None = None
+    """Say a sentence as citizens will hear it (to set up headphones or a speaker)."""

@@ -31,7 +31,7 @@ from ui.i18n import _
 from ui.screens.base import label
 from ui.staff.admin import ServicesEditor, ThemeChoice, button
 from ui.staff.layout import StaffPage, show_message
-from ui.staff.messages import problem_text
+from ui.staff.messages import listen_state, problem_text
 from ui.staff.pin_screen import PinEntry
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
@@ -491,6 +491,16 @@ class SetupWizard(QWidget):
         page, layout = self._page(_("Ready"))
         self.summary = label("subtitle")
         layout.addWidget(self.summary)
+        listen = label("subtitle")
+        listen.setText(
+            _(
+                "Citizens who cannot read the screen can tap “Listen” to hear it read aloud, "
+                "and work the kiosk from a numeric keypad. Connect headphones or a speaker, and "
+                "a keypad if you have one, before you leave the tablet; the staff panel has "
+                "“Try speech”."
+            )
+        )
+        layout.addWidget(listen)
         self._nav(page, self._finish, _("Start the kiosk"))
         return page
 
@@ -510,6 +520,7 @@ class SetupWizard(QWidget):
                     ),
                     _("Idle time: {n} s").format(n=a.idle_timeout_s),
                     _("Theme: {name}").format(name=self._theme_name(a.theme)),
+                    listen_state(self.services.speech(), self.services.settings().listen_button),
                 ]
             )
         )

@@ -1,9 +1,11 @@
 """On-screen keyboard for the kiosk: Georgian, English and a numbers/symbols page.
 
 Kiosks have no physical keyboard, and Qt Virtual Keyboard neither has a Georgian layout nor
-works without Qt Quick, so this is a plain Qt Widgets keyboard. Keys never take focus, so the
-text field being edited keeps its cursor; text is inserted at that cursor directly rather than
-through synthetic key events, which keeps the length limit and the undo history predictable.
+works without Qt Quick, so this is a plain Qt Widgets keyboard. A tap never moves the focus to
+a key, so the text field being edited keeps its cursor (only the arrow keys of a keypad reach
+the keys, for a citizen who types by moving over them); text is inserted at that cursor
+directly rather than through synthetic key events, which keeps the length limit and the undo
+history predictable.
 
 Key geometry is computed here, not by a ``QLayout``: every key of a page is sized from one key
 unit so rows line up; keys are as wide as the keyboard's width allows (it spans the screen),
@@ -80,8 +82,8 @@ HOLD_MS = 1000
 ShiftState = str  # "off" | "once" | "locked"
 
 
-class _KeyButton(QPushButton):
-    """A key: never takes focus, no autorepeat, styled by object name and ``keyRole``.
+class KeyButton(QPushButton):
+    """A key: no focus from a tap, no autorepeat, styled by object name and ``keyRole``.
 
     The style sheet draws the key (background, border, text colour); the keyboard sizes the
     label, because a style sheet's one ``font-size`` cannot suit keys of every width. Backspace
@@ -94,12 +96,18 @@ class _KeyButton(QPushButton):
         self.glyph = ""
         self.label = ""
         self.label_font = QFont()
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setAutoRepeat(False)
         self.setAutoDefault(False)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setObjectName(KEY_OBJECT_NAME if key.role == "char" else SPECIAL_KEY_OBJECT_NAME)
         self.setProperty("keyRole", key.role)
+
+    def board(self) -> OnScreenKeyboard:
+        """The keyboard this key belongs to."""
+        page = self.parentWidget()
+        assert isinstance(page, _KeyPage)
+        return page.keyboard
 
     def set_label(self, text: str, accessible_name: str | None = None) -> None:
         """Show ``text`` (and name the key); skips work when nothing changes."""
@@ -197,11 +205,11 @@ class _KeyPage(QWidget):
         self.name = name
         self.keyboard = keyboard
         self.units = layout_units(name)
-        self.rows: list[list[_KeyButton]] = [
-            [_KeyButton(key, self) for key in row] for row in LAYOUTS[name]
+        self.rows: list[list[KeyButton]] = [
+            [KeyButton(key, self) for key in row] for row in LAYOUTS[name]
         ]
 
-    def buttons(self) -> list[_KeyButton]:
+    def buttons(self) -> list[KeyButton]:
         return [button for row in self.rows for button in row]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -289,13 +297,15 @@ class OnScreenKeyboard(QWidget):
     The layout (``"ka"``, ``"en"`` or ``"digits"``) defaults to the current UI language.
 
     Signals: ``keyTyped(str)`` for every key that edits (the text typed, ``" "`` for Space,
-    ``"\\b"`` for Backspace), ``layoutChanged(str)`` with the new layout name, and
-    ``limitReached()`` when a character is refused because the length limit is reached.
+    ``"\\b"`` for Backspace), ``layoutChanged(str)`` with the new layout name,
+    ``shiftChanged(str)`` when Shift is tapped (with the new state), and ``limitReached()``
+    when a character is refused because the length limit is reached.
     """
 
     keyTyped = Signal(str)
     layoutChanged = Signal(str)
     limitReached = Signal()
+    shiftChanged = Signal(str)
 
     def __init__(
         self,
@@ -534,7 +544,7 @@ class OnScreenKeyboard(QWidget):
                     self._show_shift(button)
         self._pages[self._layout].arrange()
 
-    def _show_shift(self, button: _KeyButton) -> None:
+    def _show_shift(self, button: KeyButton) -> None:
         button.set_glyph("shift" if self._shift == "off" else f"shift_{self._shift}")
         if not button.isCheckable():
             button.setCheckable(True)
@@ -563,6 +573,7 @@ class OnScreenKeyboard(QWidget):
         elif role == "shift":
             self._shift = {"off": "once", "once": "locked", "locked": "off"}[self._shift]
             self._refresh_labels()
+            self.shiftChanged.emit(self._shift)
         elif role == "language":
             self.set_layout("en" if self._layout == "ka" else "ka")
         elif role == "digits":

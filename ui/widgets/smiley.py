@@ -194,7 +194,7 @@ class SmileyButton(QAbstractButton):
         self._label_px_cache: tuple[tuple[int, int, str, str], int] | None = None
         self.setObjectName("smileyButton")
         self.setProperty("score", score)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         if min_size:
             self.setMinimumSize(min_size, min_size)

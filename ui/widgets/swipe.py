@@ -31,16 +31,29 @@ class SwipeScroller(QObject):
         for child in widget.findChildren(QWidget):
             child.installEventFilter(self)
 
+    def begin(self, press: QMouseEvent) -> None:
+        """A finger went down: it may become a swipe. Also for a press the list's buttons
+        never see (Listen mode keeps a first tap from them)."""
+        self._start = press.globalPosition()
+        self._start_value = self.area.verticalScrollBar().value()
+        self.swiping = False
+
+    def cancel(self) -> None:
+        """The finger went up without swiping, and the release went elsewhere."""
+        self._start = None
+        self.swiping = False
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress:
             assert isinstance(event, QMouseEvent)
-            self._start = event.globalPosition()
-            self._start_value = self.area.verticalScrollBar().value()
-            self.swiping = False
+            self.begin(event)
             return False
         if kind == QEvent.Type.MouseMove and self._start is not None:
             assert isinstance(event, QMouseEvent)
+            if event.buttons() == Qt.MouseButton.NoButton:  # a pointer passing over, no finger
+                self.cancel()
+                return False
             dy = event.globalPosition().y() - self._start.y()
             if not self.swiping and abs(dy) > SWIPE_THRESHOLD_PX:
                 self.swiping = True

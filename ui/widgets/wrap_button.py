@@ -20,7 +20,7 @@ class WrapButton(QPushButton):
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(object_name)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # keys reach it; a tap leaves focus alone
         self.setAutoRepeat(False)
         self._icon = QLabel(self)
         self._icon.setObjectName("buttonIcon")
