@@ -1,17 +1,31 @@
-"""Benchmark: a kiosk offline for weeks catches up - 50 000 ratings against a real server.
+"""Benchmark: a kiosk offline for weeks catches up against a real server, measured against the
+floor and the naive peer in the same run.
 
-Prints figures, asserts nothing: taps/s while offline, then records/s, batches, kiosk-side
-CPU time and memory for the catch-up (peak RSS of this process from ``resource.getrusage``;
-with ``--heap`` also the Python heap peak from ``tracemalloc``, which slows the sync). The
-server runs as a subprocess on 127.0.0.1 (``tests.server.live.LiveServer``), on SQLite or,
-with ``--pg-url``, PostgreSQL.
+1. **Catch-up**: ``--records`` ratings (default 50 000) tapped offline, then one run of the
+   real sync client (``sync.job.SyncJob``, batches of up to 500): records/s, batches,
+   kiosk-side and server-side CPU time, memory (peak RSS of this process from
+   ``resource.getrusage``; with ``--heap`` also the Python heap peak from ``tracemalloc``,
+   which slows the sync).
+2. **Floor**: the same rows the server stored, inserted again straight into the ``records``
+   table of a fresh database of the same backend with ``executemany``, 500 per transaction
+   (``bench/ingest_floor.py``).
+3. **Naive peer**: ``--naive`` ratings (default 1 000) of a second kiosk sent by the same
+   client one record per request (``max_batch_records=1``).
 
-    python bench/sync_backlog.py [--records 50000] [--heap] [--pg-url postgresql+psycopg://...]
+It prints the ratios catch-up / floor (target at least 0.5) and catch-up / naive (target at
+least 50), each with PASS or MISS; it fails (exit 1) only when a record is missing, never on
+timing. The server runs as a subprocess on 127.0.0.1 (``tests.server.live.LiveServer``), on
+SQLite or, with ``--pg-url`` (default ``$UKUK_PG_URL``; ``--sqlite`` ignores it), PostgreSQL.
+``--profile FILE`` records the server with py-spy during the catch-up and prints its top lines.
+
+    python bench/sync_backlog.py [--records 50000] [--naive 1000] [--sqlite | --pg-url URL]
+                                 [--heap] [--profile FILE] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -20,8 +34,16 @@ import tracemalloc
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+from ingest_floor import (  # noqa: E402
+    machine,
+    process_cpu_s,
+    profile_top,
+    profiled,
+    raw_insert_floor,
+    stored_rows,
+)
 
 from kiosk.storage import Draft, Store  # noqa: E402
 from sync.enrollment import enroll  # noqa: E402
@@ -30,6 +52,10 @@ from sync.keys import KioskFiles  # noqa: E402
 from tests.server.live import LiveServer  # noqa: E402
 
 CENTER = "bench-center"
+FLOOR_TARGET = 0.5
+"""Catch-up at least half as fast as inserting the same rows straight into the table."""
+NAIVE_TARGET = 50.0
+"""Catch-up at least 50 times as fast as one record per request."""
 
 
 def peak_rss_mib() -> float | None:
@@ -61,23 +87,36 @@ def fill(data_dir: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
+def verdict(ratio: float, target: float) -> str:
+    return "PASS" if ratio >= target else "MISS"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--naive", type=int, default=1_000, help="records sent one per request")
     parser.add_argument("--pg-url", default=os.environ.get("UKUK_PG_URL") or None)
+    parser.add_argument("--sqlite", action="store_true", help="SQLite even if $UKUK_PG_URL is set")
     parser.add_argument(
         "--heap", action="store_true", help="also trace the Python heap (slows the sync down)"
     )
+    parser.add_argument("--profile", type=Path, help="py-spy raw output of the server's catch-up")
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args(argv)
+    pg_url = None if args.sqlite else args.pg_url
+    figures: dict[str, object] = {}
 
     with tempfile.TemporaryDirectory(prefix="ukuk-bench-") as tmp:
         work = Path(tmp)
-        with LiveServer(work / "server", pg_url=args.pg_url) as live:
+        with LiveServer(work / "server", pg_url=pg_url) as live:
+            assert live._process is not None
+            server_pid = live._process.pid
             live.add_center(CENTER)
-            data_dir = work / "kiosk"
-            enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
-            backend = "PostgreSQL" if args.pg_url else "SQLite"
-            print(f"server: {backend}; records: {args.records}")
+            codes = live.add_kiosks(["bench-kiosk", "naive-kiosk"], CENTER)
+            data_dir, naive_dir = work / "kiosk", work / "naive"
+            enroll(data_dir, live.url, codes["bench-kiosk"])
+            backend = "PostgreSQL" if pg_url else "SQLite"
+            print(f"server: {backend}; records: {args.records}; {machine()}")
 
             fill_s = fill(data_dir, args.records)
             print(f"offline taps: {args.records / fill_s:,.0f} records/s ({fill_s:.1f} s)")
@@ -86,24 +125,88 @@ def main(argv: list[str] | None = None) -> int:
             job = SyncJob(data_dir)
             if args.heap:
                 tracemalloc.start()
-            started, cpu_started = time.perf_counter(), time.process_time()
-            report = job.run_once()
-            elapsed = time.perf_counter() - started
-            cpu = time.process_time() - cpu_started
+            with profiled([server_pid], args.profile):
+                server_cpu = process_cpu_s(server_pid)
+                started, cpu_started = time.perf_counter(), time.process_time()
+                report = job.run_once()
+                elapsed = time.perf_counter() - started
+                cpu = time.process_time() - cpu_started
+                server_cpu = process_cpu_s(server_pid) - server_cpu
             heap_peak = tracemalloc.get_traced_memory()[1] if args.heap else None
             tracemalloc.stop()
             job.close()
             rss_after = peak_rss_mib()
+            catch_up = report.uploaded / elapsed
 
             print(f"catch-up: {report.uploaded:,} records in {elapsed:.1f} s")
-            print(f"  {report.uploaded / elapsed:,.0f} records/s, {report.batches} batches")
-            print(f"  kiosk-side CPU: {cpu:.1f} s (the rest is the server and the network)")
+            print(f"  {catch_up:,.0f} records/s, {report.batches} batches")
+            print(
+                f"  CPU: kiosk side {cpu:.1f} s, server process {server_cpu:.1f} s "
+                f"({1000 * server_cpu / max(report.uploaded, 1):.3f} ms per record); "
+                "the rest is the database, the network and waiting"
+            )
             if heap_peak is not None:
                 print(f"  Python heap peak during sync (tracemalloc): {heap_peak / 2**20:.1f} MiB")
             if rss_before is not None and rss_after is not None:
                 print(f"  peak RSS: {rss_before:.0f} MiB before sync, {rss_after:.0f} MiB after")
-            if report.uploaded != args.records:
-                print(f"  WARNING: {args.records - report.uploaded} records not uploaded")
+            if args.profile:
+                print(f"  server profile (py-spy, {args.profile}), share of samples on the stack:")
+                for line in profile_top([args.profile]):
+                    print(f"    {line}")
+
+            rows = stored_rows(live.db_url)
+            floor = raw_insert_floor(work / "floor", pg_url, rows)
+            print(
+                f"floor: the same {floor.rows:,} rows by executemany, 500 per transaction: "
+                f"{floor.rate:,.0f} records/s ({floor.seconds:.1f} s)"
+            )
+
+            enroll(naive_dir, live.url, codes["naive-kiosk"])
+            fill(naive_dir, args.naive)
+            naive_job = SyncJob(naive_dir, max_batch_records=1)
+            started = time.perf_counter()
+            naive_report = naive_job.run_once()
+            naive_s = time.perf_counter() - started
+            naive_job.close()
+            naive = naive_report.uploaded / naive_s
+            print(
+                f"naive: {naive_report.uploaded:,} records one per request: "
+                f"{naive:,.0f} records/s ({naive_s:.1f} s)"
+            )
+
+            on_floor, on_naive = catch_up / floor.rate, catch_up / naive
+            print(
+                f"catch-up / floor: {on_floor:.2f} (target >= {FLOOR_TARGET}: "
+                f"{verdict(on_floor, FLOOR_TARGET)})"
+            )
+            print(
+                f"catch-up / naive: {on_naive:.0f} (target >= {NAIVE_TARGET:.0f}: "
+                f"{verdict(on_naive, NAIVE_TARGET)})"
+            )
+            stored = int(live.query("SELECT count(*) FROM records")[0][0])
+            expected = args.records + args.naive
+            figures = {
+                "backend": backend,
+                "records": args.records,
+                "uploaded": report.uploaded,
+                "batches": report.batches,
+                "catch_up_per_s": catch_up,
+                "kiosk_cpu_s": cpu,
+                "server_cpu_s": server_cpu,
+                "floor_per_s": floor.rate,
+                "naive_uploaded": naive_report.uploaded,
+                "naive_per_s": naive,
+                "floor_ratio": on_floor,
+                "naive_ratio": on_naive,
+                "stored": stored,
+            }
+            if args.json:
+                print(json.dumps(figures))
+            if report.uploaded != args.records or naive_report.uploaded != args.naive:
+                print("  WARNING: not every record was uploaded")
+                return 1
+            if stored != expected:
+                print(f"  WARNING: the server holds {stored} records, not {expected}")
                 return 1
     return 0
 

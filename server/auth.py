@@ -14,9 +14,10 @@ import math
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 
 from common.protocol import (
     HEADER_DEVICE,
@@ -108,14 +109,20 @@ def _finite_float(text: str) -> float:
 
 
 def _too_deep(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than ``limit`` (without recursing ourselves)."""
+    """Whether arrays and objects nest deeper than ``limit`` (without recursing ourselves).
+
+    ``value`` comes from ``json.loads``, so its containers are exactly ``dict`` and ``list``;
+    a batch has thousands of values, hence the plain loop."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
+        item, depth = pop()
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, depth + 1))
     return False
 
 
@@ -167,14 +174,27 @@ def path_with_query(request: Request) -> str:
     return f"{path}?{query.decode('latin-1')}" if query else path
 
 
+LAST_SEEN_STEP = timedelta(minutes=1)
+"""How stale ``kiosks.last_seen_at`` may grow before a request writes it again.
+
+The overview calls a kiosk silent after a day without contact, so a minute is exact enough;
+writing on every request would take SQLite's database-wide write lock (and PostgreSQL's lock
+on the kiosk row, which a batch of that kiosk holds) for each request before its real work."""
+
+
 def authenticate(
     engine: Engine, method: str, path: str, headers: dict[str, str], body: bytes
 ) -> Kiosk:
-    """The kiosk that signed this request, or a 401 ``ApiError`` saying why not."""
+    """The kiosk that signed this request, or a 401 ``ApiError`` saying why not.
+
+    The look-up only reads; ``last_seen_at`` is written when it is older than
+    :data:`LAST_SEEN_STEP`.
+    """
     device_id = headers.get(HEADER_DEVICE.lower(), "").strip()
     if not device_id:
         raise ApiError(401, "unknown_device", f"The {HEADER_DEVICE} header is missing.")
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        conn.execution_options(read_only=True)
         row = conn.execute(
             select(
                 kiosks.c.id,
@@ -182,42 +202,43 @@ def authenticate(
                 kiosks.c.center_id,
                 kiosks.c.status,
                 kiosks.c.public_key,
+                kiosks.c.last_seen_at,
             ).where(kiosks.c.device_id == device_id)
         ).first()
-        if row is None:
-            raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
-        if row.status == "revoked":
-            raise ApiError(401, "revoked", "This kiosk was revoked by the server's staff.")
-        if row.status != "active" or not row.public_key:
-            raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
-        if not _safe_key(row.public_key):
-            # Enrolled before such keys were refused: anyone can sign for it, so nobody may.
-            log.warning("kiosk %s holds an unsafe public key; refusing it", row.name)
-            raise ApiError(
-                401,
-                "bad_signature",
-                "This kiosk's enrolled key is not a safe Ed25519 key; enroll it again.",
-            )
-        try:
-            timestamp = int(headers.get(HEADER_TIMESTAMP.lower(), ""))
-        except ValueError:
-            raise ApiError(
-                401, "bad_signature", f"The {HEADER_TIMESTAMP} header must be unix seconds."
-            ) from None
-        signature = headers.get(HEADER_SIGNATURE.lower(), "")
-        message = signing_message(method, path, timestamp, body)
-        if not signature or not verify(row.public_key, message, signature):
-            raise ApiError(401, "bad_signature", "The request signature does not verify.")
-        server_time = int(time.time())
-        if abs(server_time - timestamp) > MAX_CLOCK_SKEW_S:
-            raise ApiError(
-                401,
-                "clock_skew",
-                f"The kiosk clock is {timestamp - server_time:+d} s off the server's; "
-                f"at most {MAX_CLOCK_SKEW_S} s is accepted.",
-                extra={"server_time": server_time},
-            )
-        conn.execute(update(kiosks).where(kiosks.c.id == row.id).values(last_seen_at=utc_now()))
+    if row is None:
+        raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
+    if row.status == "revoked":
+        raise ApiError(401, "revoked", "This kiosk was revoked by the server's staff.")
+    if row.status != "active" or not row.public_key:
+        raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
+    if not _safe_key(row.public_key):
+        # Enrolled before such keys were refused: anyone can sign for it, so nobody may.
+        log.warning("kiosk %s holds an unsafe public key; refusing it", row.name)
+        raise ApiError(
+            401,
+            "bad_signature",
+            "This kiosk's enrolled key is not a safe Ed25519 key; enroll it again.",
+        )
+    try:
+        timestamp = int(headers.get(HEADER_TIMESTAMP.lower(), ""))
+    except ValueError:
+        raise ApiError(
+            401, "bad_signature", f"The {HEADER_TIMESTAMP} header must be unix seconds."
+        ) from None
+    signature = headers.get(HEADER_SIGNATURE.lower(), "")
+    message = signing_message(method, path, timestamp, body)
+    if not signature or not verify(row.public_key, message, signature):
+        raise ApiError(401, "bad_signature", "The request signature does not verify.")
+    server_time = int(time.time())
+    if abs(server_time - timestamp) > MAX_CLOCK_SKEW_S:
+        raise ApiError(
+            401,
+            "clock_skew",
+            f"The kiosk clock is {timestamp - server_time:+d} s off the server's; "
+            f"at most {MAX_CLOCK_SKEW_S} s is accepted.",
+            extra={"server_time": server_time},
+        )
+    _note_seen(engine, row.id, row.last_seen_at)
     return Kiosk(
         id=row.id,
         name=row.name,
@@ -225,3 +246,13 @@ def authenticate(
         device_id=device_id,
         public_key=row.public_key,
     )
+
+
+def _note_seen(engine: Engine, kiosk_id: int, last_seen: datetime | None) -> None:
+    """Move ``last_seen_at`` to now when it is older than :data:`LAST_SEEN_STEP`."""
+    now = utc_now()
+    if last_seen is not None and now - last_seen < LAST_SEEN_STEP:
+        return
+    stale = or_(kiosks.c.last_seen_at.is_(None), kiosks.c.last_seen_at < now - LAST_SEEN_STEP)
+    with engine.begin() as conn:
+        conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id, stale).values(last_seen_at=now))
