@@ -243,10 +243,11 @@ class Flow:
         assert self.service is not None
         self.score = score
         self.saving = True
-        self._changed()
+        # Handed to the writer first, so its commit runs while the screen shows "saving".
         self.saver.save(
             self._draft(Kind.RATING, score=score, flags=self._burst_flags()), self._rating_saved
         )
+        self._changed()
 
     def _burst_flags(self) -> tuple[str, ...]:
         """Flag (never drop) a rating that arrives in a burst: someone may be stuffing."""
@@ -288,8 +289,8 @@ class Flow:
             self._after_reasons()
             return
         self.saving = True
-        self._changed()
         self.saver.save(self._reasons_draft(), self._reasons_saved)
+        self._changed()
 
     def _reasons_draft(self) -> Draft:
         ordered = tuple(r.id for r in self.reasons() if r.id in self.selected)
@@ -323,8 +324,8 @@ class Flow:
             self._go(Step.THANKS)
             return
         self.saving = True
-        self._changed()
         self.saver.save(self._draft(Kind.COMMENT, comment=text), self._comment_saved)
+        self._changed()
 
     def _comment_saved(self, result: SaveResult) -> None:
         self.saving = False

@@ -6,7 +6,10 @@ timers from a ``QTimer``, and counts every touch or click anywhere as activity.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
@@ -17,23 +20,19 @@ from kiosk.flow import Flow, Step
 from ui import i18n
 from ui.guide import Guide
 from ui.header import Header
-from ui.icons import icon
 from ui.lockdown import KeyGuard
 from ui.metrics import Metrics
 from ui.screens.base import Screen
-from ui.screens.choose import ChooseScreen
-from ui.screens.comment import CommentScreen
-from ui.screens.rate import RateScreen
-from ui.screens.reasons import ReasonsScreen
 from ui.screens.still_there import StillThereOverlay
-from ui.screens.thanks import ErrorScreen, ThanksScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import SpeechSink
-from ui.staff.admin import AdminPanel
-from ui.staff.pin_screen import PinScreen
 from ui.staff.services import StaffServices
 from ui.tasks import Tasks
 from ui.theme import DEMO_THEME, high_contrast, style_sheet
+
+if TYPE_CHECKING:
+    from ui.staff.admin import AdminPanel
+    from ui.staff.pin_screen import PinScreen
 
 log = logging.getLogger("ui.app")
 
@@ -47,6 +46,55 @@ ACTIVITY_EVENTS = (
     QEvent.Type.TouchUpdate,
     QEvent.Type.KeyPress,
 )
+
+
+SCREEN_TYPES: dict[Step, str] = {
+    Step.WELCOME: "ui.screens.welcome:WelcomeScreen",
+    Step.CHOOSE: "ui.screens.choose:ChooseScreen",
+    Step.RATE: "ui.screens.rate:RateScreen",
+    Step.REASONS: "ui.screens.reasons:ReasonsScreen",
+    Step.COMMENT: "ui.screens.comment:CommentScreen",
+    Step.THANKS: "ui.screens.thanks:ThanksScreen",
+    Step.ERROR: "ui.screens.thanks:ErrorScreen",
+}
+"""Each step's screen, by module and class: a module is imported when its screen is made, so
+the kiosk's start imports Welcome's alone (the others load icons, the keyboard, the faces)."""
+
+
+def screen_type(step: Step) -> Callable[[Flow], Screen]:
+    module, name = SCREEN_TYPES[step].split(":")
+    made: Callable[[Flow], Screen] = getattr(importlib.import_module(module), name)
+    return made
+
+
+class Screens(Mapping[Step, Screen]):
+    """The citizen screens by step, each made on first use: asking for one makes it, while
+    going over them (to restyle or translate) sees only those made so far."""
+
+    def __init__(self, make: Callable[[Step], Screen]) -> None:
+        self._make = make
+        self.made: dict[Step, Screen] = {}
+        self._hooks: list[Callable[[Step, Screen], None]] = []
+
+    def when_made(self, hook: Callable[[Step, Screen], None]) -> None:
+        """Call ``hook`` with each screen made (and its step), those made already first."""
+        self._hooks.append(hook)
+        for step, screen in list(self.made.items()):
+            hook(step, screen)
+
+    def __getitem__(self, step: Step) -> Screen:
+        screen = self.made.get(step)
+        if screen is None:
+            screen = self.made[step] = self._make(step)
+            for hook in self._hooks:
+                hook(step, screen)
+        return screen
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(list(self.made))
+
+    def __len__(self) -> int:
+        return len(self.made)
 
 
 class PageStack(QStackedWidget):
@@ -106,25 +154,11 @@ class KioskWindow(QMainWindow):
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(self.pages)
-        self.screens: dict[Step, Screen] = {
-            Step.WELCOME: WelcomeScreen(flow),
-            Step.CHOOSE: ChooseScreen(flow),
-            Step.RATE: RateScreen(flow),
-            Step.REASONS: ReasonsScreen(flow),
-            Step.COMMENT: CommentScreen(flow),
-            Step.THANKS: ThanksScreen(flow),
-            Step.ERROR: ErrorScreen(flow),
-        }
-        for screen in self.screens.values():
-            self.stack.addWidget(screen)
+        self.screens = Screens(self._make_screen)
         self.overlay = StillThereOverlay(flow, central)
         self.pin_screen: PinScreen | None = None
+        """Made when staff first ask for it (not part of the kiosk's start)."""
         self.admin: AdminPanel | None = None
-        if staff is not None:
-            self.pin_screen = PinScreen(staff.pin, self.tasks)
-            self.pin_screen.unlocked.connect(self.open_admin)
-            self.pin_screen.cancelled.connect(self.close_staff)
-            self.pages.addWidget(self.pin_screen)
         welcome = self.screens[Step.WELCOME]
         assert isinstance(welcome, WelcomeScreen)
         welcome.staff_requested.connect(self.open_staff)
@@ -149,7 +183,12 @@ class KioskWindow(QMainWindow):
         return high_contrast(self.base_theme) if self.flow.large_text else self.base_theme
 
     def _apply_look(self) -> None:
-        """Rebuild the style sheet when the size class, DPI or "Aa" changes."""
+        """Rebuild the style sheet when the size class, DPI or "Aa" changes; not before the
+        window has its size (its first resize comes when it is shown): a style sheet costs a
+        good part of the start, and one for the size a window has before it is placed on its
+        screen would only be thrown away."""
+        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized) and not self.isVisible():
+            return
         screen = self.screen()
         dpi = screen.physicalDotsPerInch() if screen else 96.0
         metrics = Metrics.for_window(self.width(), self.height(), dpi, self.flow.large_text)
@@ -161,7 +200,6 @@ class KioskWindow(QMainWindow):
         theme = self.theme()
         self.setStyleSheet(style_sheet(theme, metrics))
         self.header.municipality = theme.municipality
-        self.header.back.setIcon(icon("mdi6.arrow-left", theme.on_primary))
         self.header.apply_theme(theme, metrics)
         self.overlay.apply_metrics(metrics)
         self.guide.apply_metrics(metrics)
@@ -192,6 +230,33 @@ class KioskWindow(QMainWindow):
         self.overlay.show_state(flow)
         self.guide.show_state(flow)
 
+    def _make_screen(self, step: Step) -> Screen:
+        """A citizen screen, made when first needed (or after the first frame, see
+        :meth:`make_screens`) in the look and language of the moment."""
+        screen = screen_type(step)(self.flow)
+        # Sized, styled and translated before it joins the stack: a screen laid out for its
+        # default size would stretch the window, which never shrinks back by itself.
+        size = self.stack.size()
+        screen.resize(size)
+        # A hidden widget gets its resize event only when shown, after the stack has taken
+        # its minimum size: deliver it now, so the screen arranges itself for this size.
+        QApplication.sendEvent(screen, QResizeEvent(size, QSize()))
+        if self._look:
+            screen.apply_theme(self.theme(), self.metrics)
+        if self._language:
+            screen.retranslate()
+        self.stack.addWidget(screen)
+        return screen
+
+    def make_screens(self) -> None:
+        """Make the screens not yet made, one per turn of the event loop, so a tap that
+        comes meanwhile is answered first. Called once the first frame is shown: Welcome
+        alone is made before it, which is what the kiosk's start waits for."""
+        missing = [step for step in SCREEN_TYPES if step not in self.screens.made]
+        if missing:
+            self.screens[missing[0]]
+            QTimer.singleShot(0, self, self.make_screens)  # not once the window is gone
+
     def current_screen(self) -> Screen:
         return self.screens[self.flow.step]
 
@@ -220,18 +285,26 @@ class KioskWindow(QMainWindow):
 
     def open_staff(self) -> None:
         """The hidden gesture on Welcome: ask for the PIN (or set the kiosk up if none)."""
-        if self.pin_screen is None or self.flow.step is not Step.WELCOME:
+        if self.staff is None or self.flow.step is not Step.WELCOME:
             return
-        assert self.staff is not None
         if not self.staff.pin.is_set():
             self.setup_requested.emit()
             return
+        if self.pin_screen is None:
+            from ui.staff.pin_screen import PinScreen
+
+            self.pin_screen = PinScreen(self.staff.pin, self.tasks)
+            self.pin_screen.unlocked.connect(self.open_admin)
+            self.pin_screen.cancelled.connect(self.close_staff)
+            self.pages.addWidget(self.pin_screen)
         self.pin_screen.reset()
         self.guide.stop()
         self._staff_activity = self.flow.clock()
         self.pages.setCurrentWidget(self.pin_screen)
 
     def open_admin(self) -> None:
+        from ui.staff.admin import AdminPanel  # staff only: not part of the kiosk's start
+
         assert self.staff is not None
         self.staff.store.audit("admin opened")
         self._drop_admin()

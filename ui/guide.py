@@ -39,7 +39,6 @@ from ui.keypad import Action, action_for
 from ui.metrics import Metrics
 from ui.narration import How, Narrator, Utterance, say
 from ui.screens.base import Screen
-from ui.screens.comment import CommentScreen
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import VOLUME_STEPS, SpeechSink
 from ui.widgets.swipe import SWIPE_THRESHOLD_PX, SwipeArea
@@ -104,12 +103,7 @@ class Guide(QObject):
         self._placed: QWidget | None = None
         """The control this guide last gave the focus to; a focus Qt gave by itself (to the
         first control, as a window opens) does not count as the citizen's."""
-        comment = window.screens[Step.COMMENT]
-        assert isinstance(comment, CommentScreen)
-        self.comment = comment
-        comment.keyboard.keyTyped.connect(self._typed)
-        comment.keyboard.layoutChanged.connect(self._layout_changed)
-        comment.keyboard.shiftChanged.connect(self._shift_changed)
+        window.screens.when_made(self._screen_made)
         window.header.quieter.clicked.connect(self.quieter)
         window.header.louder.clicked.connect(self.louder)
         app = QApplication.instance()
@@ -378,9 +372,23 @@ class Guide(QObject):
             self._move(action, focused)
         return True
 
+    def _screen_made(self, step: Step, screen: Screen) -> None:
+        """The comment screen's keyboard speaks its keys (screens are made as first needed)."""
+        if step is Step.COMMENT:
+            from ui.screens.comment import CommentScreen
+
+            assert isinstance(screen, CommentScreen)
+            screen.keyboard.keyTyped.connect(self._typed)
+            screen.keyboard.layoutChanged.connect(self._layout_changed)
+            screen.keyboard.shiftChanged.connect(self._shift_changed)
+
     def _choose(self, control: QWidget) -> None:
+        from ui.screens.comment import CommentScreen
+
         if isinstance(control, QPlainTextEdit):  # done typing: on to "Send"
-            self._move_to(self.comment.send)
+            comment = self.window.screens[Step.COMMENT]
+            assert isinstance(comment, CommentScreen)
+            self._move_to(comment.send)
         elif isinstance(control, QAbstractButton):
             control.click()
 

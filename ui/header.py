@@ -51,6 +51,9 @@ class Header(QWidget):
         self._layout.addLayout(self._top)
         self._layout.addLayout(self._bottom)
         self.back = _header_button()
+        self._back_colour = "#ffffff"
+        self._back_arrow: str | None = None
+        """The colour the arrow on "Back" was drawn in, or None before it was first shown."""
         self.back.clicked.connect(flow.back)
         self.title = QLabel()
         self.title.setObjectName("headerTitle")
@@ -104,6 +107,9 @@ class Header(QWidget):
 
     def apply_theme(self, theme: Theme, metrics: Metrics) -> None:
         """The speaker symbols in the header's colours (turned around while Listen is on)."""
+        self._back_colour = theme.on_primary
+        if not self.back.isHidden():
+            self._paint_back_arrow()
         side = metrics.small + 4
         self.listen.setIcon(speaker_icon(theme.on_primary, theme.primary, side))
         self.quieter.setIcon(speaker_icon(theme.on_primary, theme.primary, side, "minus"))
@@ -151,9 +157,21 @@ class Header(QWidget):
             button.setToolTip(name)
         self._reflow()
 
+    def _paint_back_arrow(self) -> None:
+        """The arrow on "Back", made when first shown: icons load QtAwesome, which Welcome,
+        the first screen, can start without."""
+        if self._back_arrow != self._back_colour:
+            from ui.icons import icon
+
+            self.back.setIcon(icon("mdi6.arrow-left", self._back_colour))
+            self._back_arrow = self._back_colour
+
     def show_state(self, flow: Flow) -> None:
+        back = flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving
+        if back:
+            self._paint_back_arrow()
         visible = {
-            self.back: flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving,
+            self.back: back,
             self.listen: self.listen_available,
             self.quieter: self.listen_available and flow.listen,
             self.louder: self.listen_available and flow.listen,

@@ -26,16 +26,17 @@ from kiosk.storage import Store, utc_now
 from ui import i18n
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
+from ui.first_frame import FirstFrame
 from ui.i18n import _
 from ui.screens.welcome import WelcomeScreen
 from ui.speech import NOT_WORKING, EspeakSink, SpeechSink, SpeechSupport, probe_speech
 from ui.staff.hold_hint import HoldHint
-from ui.staff.services import StaffServices, removable_media
-from ui.staff.wizard import Enroller, SetupWizard, default_enroller
+from ui.staff.services import Enroller, StaffServices, default_enroller, removable_media
 from ui.theme import DEMO_THEME
 
 if TYPE_CHECKING:
     from sync.background import BackgroundSync  # imported when sync starts, not at launch
+    from ui.staff.wizard import SetupWizard
 
 log = logging.getLogger("ui.kiosk_app")
 
@@ -156,6 +157,21 @@ class KioskApp(QObject):
         QTimer.singleShot(SPEECH_PROBE_DELAY_MS, self._probe_speech)
         self.sync: BackgroundSync | None = None
         self.status_arrived.connect(self._status)
+        self.started = False
+        """True once the first frame is shown and the rest of the start is under way."""
+        FirstFrame(self.window, self._first_frame)
+
+    def _first_frame(self, _at: float) -> None:
+        """What can wait until Welcome is on the screen (a citizen reads it for a moment
+        before the first tap): the other screens, the device key, the background sync."""
+        self.started = True
+        QTimer.singleShot(0, self, self._finish_start)
+
+    def _finish_start(self) -> None:
+        if self._closed:
+            return
+        self.window.make_screens()
+        self.window.tasks.run(partial(_make_device_key, self.data_dir), lambda _none: None)
         self.start_sync()
 
     # -- state for the staff screens ------------------------------------------------------
@@ -253,6 +269,8 @@ class KioskApp(QObject):
         self._drop_wizard()
         if self.window.isVisible():
             self._size_before_wizard = self.window.size()
+        from ui.staff.wizard import SetupWizard  # staff only: not part of the kiosk's start
+
         self.wizard = SetupWizard(
             self.staff,
             self.window.tasks,
@@ -385,3 +403,11 @@ def _save_settings(data_dir: Path, settings: Settings, description: str, store: 
     except OSError as exc:
         raise StorageError(os_storage_kind(exc), data_dir / SETTINGS_FILE, str(exc)) from exc
     store.audit("settings", description)
+
+
+def _make_device_key(data_dir: Path) -> None:
+    """The device key signs export files even on a kiosk never enrolled: make it at the first
+    start (on a worker: making it writes and syncs a file, and loads cryptography)."""
+    from kiosk.keys import ensure_device_key
+
+    ensure_device_key(data_dir)

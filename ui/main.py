@@ -102,10 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     args.data_dir = data_folder(args)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     setup_logging(args.data_dir)
-    # The device key signs export files even on a kiosk that is never enrolled: make it now.
-    from kiosk.keys import ensure_device_key
-
-    ensure_device_key(args.data_dir)
     from common.theme import ThemeError, load_theme
     from ui.lockdown import ScreensaverInhibitor
 

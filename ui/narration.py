@@ -20,17 +20,16 @@ from kiosk.flow import Flow, Step
 from ui import i18n
 from ui.i18n import N_, _, ngettext, translate
 from ui.screens.base import Screen
-from ui.screens.comment import CommentScreen
-from ui.screens.rate import RateScreen
-from ui.screens.reasons import ReasonsScreen
-from ui.screens.thanks import MessageScreen
 from ui.screens.welcome import TITLES, WelcomeScreen
 from ui.speech import VOLUME_STEPS
-from ui.widgets.keyboard import KeyButton
-from ui.widgets.smiley import SCALE, SmileyButton
+from ui.widgets.smiley import SCALE
 
 if TYPE_CHECKING:
     from ui.app import KioskWindow
+    from ui.widgets.keyboard import KeyButton
+
+# The other screens' modules are imported where they are needed, not here: the guide is made
+# with the window, and the kiosk's start waits only for Welcome (ui.app.Screens).
 
 
 class How(StrEnum):
@@ -178,6 +177,11 @@ class Narrator:
 
     def screen(self, flow: Flow, how: How) -> str:
         """The screen as a sentence or two: what it asks, and how many choices it offers."""
+        from ui.screens.comment import CommentScreen
+        from ui.screens.rate import RateScreen
+        from ui.screens.reasons import ReasonsScreen
+        from ui.screens.thanks import MessageScreen
+
         screen = self.window.screens[flow.step]
         if isinstance(screen, WelcomeScreen):
             name = self.window.header.municipality or flow.catalog.municipality
@@ -210,6 +214,8 @@ class Narrator:
         """Said when the next screen opens, and only once the answer is stored: the flow
         moves on from a rating or reasons only after the writer has committed them."""
         if before is Step.RATE and flow.rating is not None and flow.score is not None:
+            from ui.screens.rate import RateScreen
+
             face = self.window.screens[Step.RATE]
             assert isinstance(face, RateScreen)
             return [face.faces[flow.score].label(), _(SAVED)]
@@ -273,6 +279,9 @@ class Narrator:
             )
         if widget in (header.quieter, header.louder):
             return self._utter(widget.accessibleName())
+        from ui.widgets.keyboard import KeyButton
+        from ui.widgets.smiley import SmileyButton
+
         if isinstance(widget, SmileyButton):
             position = _(POSITION).format(n=widget.score(), total=len(SCALE))
             return self._utter(widget.label(), position, hint("choose", how))

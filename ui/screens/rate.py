@@ -168,6 +168,8 @@ class RateScreen(Screen):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
         self._theme: Theme | None = None
+        self._icon_drawn: tuple[str, str, int] | None = None
+        """The service icon shown: (name, colour, size)."""
         self.metrics = Metrics(target=56, body=22)
         self._layout = QVBoxLayout(self)
         self.service_icon = Picture()
@@ -199,9 +201,10 @@ class RateScreen(Screen):
             return
         self.question.setText(flow.question())
         if self._theme is not None:
-            self.service_icon.set_icon(
-                icon(flow.service.icon, self._theme.primary), self.metrics.target * 2
-            )
+            drawn = (flow.service.icon, self._theme.primary, self.metrics.target * 2)
+            if drawn != self._icon_drawn:  # not again while the tap's rating is saved
+                self._icon_drawn = drawn
+                self.service_icon.set_icon(icon(drawn[0], drawn[1]), drawn[2])
         for score, face in self.faces.items():
             face.setEnabled(not flow.saving or flow.score == score)
         self._fit()

@@ -129,7 +129,10 @@ class ReasonsScreen(Screen):
 
     def show_state(self, flow: Flow) -> None:
         columns = self._columns(self.width(), flow)
-        key = (flow.rating, flow.catalog, flow.language, columns, self.metrics, self._theme)
+        # The chips depend on the reasons offered, not on the rating: the next citizen who
+        # gives a low score to the same service finds them made already.
+        offered = tuple(reason.id for reason in flow.reasons())
+        key = (offered, flow.catalog, flow.language, columns, self.metrics, self._theme)
         if key != self._shown:
             self._shown = key
             self._build(flow, columns)

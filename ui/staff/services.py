@@ -13,6 +13,15 @@ from kiosk.pin import PinGuard
 from kiosk.settings import Settings
 from ui.speech import SpeechSupport
 
+Enroller = Callable[[Path, str, str], object]
+"""``enroll(data_dir, server_url, code)``; returns an enrollment with ``center_id``."""
+
+
+def default_enroller(data_dir: Path, url: str, code: str) -> object:
+    from sync.enrollment import enroll
+
+    return enroll(data_dir, url, code)
+
 
 def removable_media() -> list[Path]:
     """Mounted USB sticks and cards where a desktop mounts them (Debian, Ubuntu, Fedora)."""

@@ -33,7 +33,7 @@ from ui.staff.admin import ServicesEditor, ThemeChoice, button
 from ui.staff.layout import StaffPage, show_message
 from ui.staff.messages import listen_state, problem_text
 from ui.staff.pin_screen import PinEntry
-from ui.staff.services import StaffServices
+from ui.staff.services import Enroller, StaffServices, default_enroller
 from ui.tasks import Tasks
 from ui.widgets.keyboard import OnScreenKeyboard
 from ui.widgets.wrap_button import WrapButton
@@ -42,15 +42,6 @@ log = logging.getLogger("ui.staff.wizard")
 
 
 STEP_COUNT = 8
-
-Enroller = Callable[[Path, str, str], object]
-"""``enroll(data_dir, server_url, code)``; returns an enrollment with ``center_id``."""
-
-
-def default_enroller(data_dir: Path, url: str, code: str) -> object:
-    from sync.enrollment import enroll
-
-    return enroll(data_dir, url, code)
 
 
 def enrolled_center(data_dir: Path) -> str | None:
