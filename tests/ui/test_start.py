@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -66,3 +67,27 @@ def test_a_screen_asked_for_is_made_at_once_in_the_look_of_the_moment(make_kiosk
     rate = window.screens[Step.RATE]  # made now if the idle-time making had not reached it
     assert window.stack.indexOf(rate) >= 0
     assert rate.metrics == window.metrics
+
+
+def run_bench(name: str, *args: str) -> str:
+    """A bench at a tiny size: it must keep working and print its ratio (never judged here)."""
+    env = subprocess_env()
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / name), *args],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_the_start_bench_prints_the_kiosk_beside_a_bare_window():
+    out = run_bench("cold_start.py", "--rounds", "1")
+    assert re.search(r"kiosk / bare window: first frame \d+\.\d\d × .*CPU \d+\.\d\d ×", out), out
+
+
+def test_the_screen_bench_times_every_step_beside_a_bare_stack():
+    out = run_bench("screen_changes.py", "--sessions", "2", "--no-busy")
+    for step in ("peer: bare stack", "start", "service", "face (commit)", "all kiosk steps"):
+        assert re.search(rf"^{re.escape(step)}\s+\d+\.\d\s+\d+\.\d", out, re.MULTILINE), out
+    assert "kiosk / peer:" in out
