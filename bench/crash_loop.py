@@ -315,11 +315,11 @@ def verify(data_dir: Path, ledger_path: Path, server_db_url: str, device_id: str
     db_path = KioskFiles(data_dir).db_path
     with sqlite3.connect(db_path) as conn:
         verdict.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        states = dict(conn.execute("SELECT uuid, sync_state FROM records").fetchall())
     conn.close()
     with Store(db_path) as store:
         kept = store.records()
         head = store.head()
+        states = store.sync_states()
     verdict.records = len(kept)
     seqs_ok = [r.seq for r in kept] == list(range(1, len(kept) + 1))
     chain_ok = verify_chain([r.to_wire() for r in kept]) is None

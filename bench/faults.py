@@ -58,6 +58,7 @@ from crash_loop import (  # noqa: E402
     verify,
 )
 
+from kiosk import layout  # noqa: E402
 from sync.background import BackgroundSync  # noqa: E402
 from sync.backoff import Backoff  # noqa: E402
 from sync.enrollment import enroll  # noqa: E402
@@ -143,7 +144,7 @@ def count_records(data_dir: Path, where: str = "1") -> int:
 
 
 def pending_records(data_dir: Path) -> int:
-    return count_records(data_dir, "sync_state = 'pending'")
+    return count_records(data_dir, f"sync_state = {layout.PENDING}")
 
 
 def restart_cluster(pg_url: str) -> float:

@@ -99,8 +99,9 @@ class KioskDatabase:
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         return self._read_after_writes(lambda store: store.get_meta(key, default))
 
-    def records(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[Record]:
-        return self._read_after_writes(lambda store: store.records(where, params))
+    def records(self) -> list[Record]:
+        """Every record kept, in seq order."""
+        return self._read_after_writes(lambda store: store.records())
 
     def pending_count(self) -> int:
         return self._read_after_writes(Store.pending_count)

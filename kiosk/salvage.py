@@ -10,6 +10,10 @@ Why this way:
   unreadable seqs are pinned down. Seqs SQLite cannot reach are then looked for page by page
   (``kiosk.pages``), in the file and in its write-ahead log. A record is kept only if its
   content still matches its own hash, so salvage never alters or invents a rating.
+- Rows are read in whichever layout the file has (``kiosk.layout`` reads them all). The names
+  rows refer to by id (``kiosk.texts``) come from their table, else from their copy in
+  ``meta``, else page by page: ids never change, so any copy of a row is right, and a wrong
+  name could only make a record fail its hash.
 - What could not be read is recorded (an audit entry, ``meta``) and shown to staff, never
   papered over; the chain goes on from the newest record known (docs/records.md, "Salvage").
 """
@@ -30,12 +34,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from common.records import FIELDS, GENESIS_HASH, LIST_FIELDS, Record, SyncState, format_utc
+from common.records import GENESIS_HASH, Record, SyncState, format_utc
 from common.records import record_hash as hash_of
+from kiosk import layout
 from kiosk.errors import StorageError, storage_errors, storage_kind
 from kiosk.files import fsync_dir
 from kiosk.pages import FILE_HEADER, MAGIC, header_page_size, scan_cells, wal_page_size
-from kiosk.storage import Store, mark_checked, utc_now
+from kiosk.storage import Kept, Store, mark_checked, utc_now
+from kiosk.texts import META_TEXTS, from_mirror
 
 log = logging.getLogger("kiosk.salvage")
 
@@ -46,30 +52,6 @@ META_LOST = "salvage.lost"
 AUDIT_ACTION = "salvage"
 
 SIDE_FILES = ("-wal", "-shm")
-RECORD_TABLE_COLUMNS = (
-    "seq",
-    "uuid",
-    "kind",
-    "rating_uuid",
-    "device_id",
-    "center_id",
-    "service_id",
-    "catalog_version",
-    "score",
-    "reasons",
-    "comment",
-    "language",
-    "created_at",
-    "utc_offset_min",
-    "flags",
-    "prev_hash",
-    "hash",
-    "sync_state",
-    "synced_at",
-    "quarantine_reason",
-)
-"""The records table's columns in their order on disk (``kiosk.storage.MIGRATIONS``); rows
-written before schema 2 lack the last one."""
 FAILED_READS_BUDGET = 20_000
 """Failed range reads allowed per table before the rest is left to the page scan: a damaged
 root page makes every read fail, and halving a large table to single rows takes long."""
@@ -79,8 +61,6 @@ ROWID_GUESS = 100_000
 cannot be read."""
 
 SeqRange = tuple[int, int]
-Row = tuple[tuple[Any, ...], Record]
-"""A salvaged record's columns (``RECORD_TABLE_COLUMNS``, lists as JSON text) and the record."""
 
 
 @dataclass
@@ -228,8 +208,8 @@ def _partial_path(path: Path) -> Path:
 class Salvaged:
     """What could be read from a damaged database."""
 
-    records: dict[int, Row] = field(default_factory=dict)
-    """seq → the record's columns as they will be written, and the record."""
+    records: dict[int, Kept] = field(default_factory=dict)
+    """seq → the record, with its sync state as it will be written."""
     from_pages: set[int] = field(default_factory=set)
     unreadable: set[int] = field(default_factory=set)
     meta: dict[str, str] = field(default_factory=dict)
@@ -238,6 +218,10 @@ class Salvaged:
     """``sqlite_sequence``'s value for records: the highest seq ever given out."""
     blind: bool = False
     """SQLite could read nothing of the records, not even which seqs there were."""
+    texts: dict[int, str] = field(default_factory=dict)
+    """The names rows refer to by id (``kiosk.texts``)."""
+    texts_scanned: bool = False
+    """The pages were already searched for rows of ``texts``."""
 
 
 def salvage(path: Path, clock: Callable[[], datetime] = utc_now) -> SalvageReport:
@@ -287,14 +271,23 @@ def _aside_path(path: Path, now: datetime) -> Path:
 def read_damaged(db: Path) -> Salvaged:
     """Everything readable in ``db`` (a copy: SQLite may write to it while reading)."""
     found = Salvaged()
+    rows: dict[int, dict[str, Any]] = {}
     conn = _open_damaged(db)
     if conn is None:
         found.blind = True
     else:
         try:
-            _read_sql(conn, found)
+            rows = _read_sql(conn, found)
         finally:
             conn.close()
+    for key, text in from_mirror(found.meta.get(META_TEXTS)).items():
+        found.texts.setdefault(key, text)
+    for seq, values in rows.items():
+        taken = _take(db, found, seq, values)
+        if taken is None:
+            found.unreadable.add(seq)  # read, but its content no longer matches its hash
+        else:
+            found.records[seq] = taken
     if found.blind or found.unreadable:
         _read_pages(db, found)
     return found
@@ -358,7 +351,8 @@ def _mend_header(db: Path) -> bool:
     return True
 
 
-def _read_sql(conn: sqlite3.Connection, found: Salvaged) -> None:
+def _read_sql(conn: sqlite3.Connection, found: Salvaged) -> dict[int, dict[str, Any]]:
+    """Meta, the audit log and the names into ``found``; the records' rows by seq."""
     tables = {row[0] for row in _try(conn, "SELECT name FROM sqlite_schema WHERE type='table'")}
     row = _try(conn, "SELECT seq FROM sqlite_sequence WHERE name = 'records'")
     if row and isinstance(row[0][0], int):
@@ -376,22 +370,21 @@ def _read_sql(conn: sqlite3.Connection, found: Salvaged) -> None:
     )
     for _id, (at, action, detail) in sorted((audit or ({}, set()))[0].items()):
         found.audit.append((str(at), str(action), str(detail)))
+    texts = _read_table(conn, "texts", ("text",), high=ROWID_GUESS) if "texts" in tables else None
+    for text_id, (text,) in (texts or ({}, set()))[0].items():
+        if isinstance(text, str):
+            found.texts[text_id] = text
     records = None
     if "records" in tables:
         present = {str(row[1]) for row in _try(conn, "PRAGMA table_info(records)")}
-        columns = tuple(c for c in RECORD_TABLE_COLUMNS[1:] if c in present)
+        columns = tuple(c for c in layout.COLUMNS[1:] if c in present)
         records = _read_table(conn, "records", columns, key="seq", high=found.sequence)
     if records is None:
         found.blind = True
-        return
+        return {}
     rows, unreadable = records
-    for seq, values in rows.items():
-        taken = _as_record(seq, dict(zip(columns, values, strict=True)))
-        if taken is None:
-            unreadable.add(seq)  # read, but its content no longer matches its hash
-        else:
-            found.records[seq] = taken
     found.unreadable |= unreadable
+    return {seq: dict(zip(columns, values, strict=True)) for seq, values in rows.items()}
 
 
 def _try(conn: sqlite3.Connection, sql: str) -> list[Any]:
@@ -451,32 +444,39 @@ def _read_table(
     return rows, unreadable
 
 
-def _as_record(seq: int, values: dict[str, Any]) -> Row | None:
-    """The record these column values hold, with the columns to write it with, or None if they
-    do not make a record whose content matches its hash."""
+def _take(db: Path, found: Salvaged, seq: int, values: dict[str, Any]) -> Kept | None:
+    """The record a row holds, if its content matches its hash; the pages are searched for
+    the names it refers to when they are not known yet."""
+    if not found.texts_scanned and any(
+        isinstance(values.get(name), int) and values[name] not in found.texts
+        for name in layout.CODED
+    ):
+        _read_texts_from_pages(db, found)
+    return _as_record(seq, values, found.texts)
+
+
+def _as_record(seq: int, values: dict[str, Any], texts: dict[int, str]) -> Kept | None:
+    """The record these column values hold, with its sync state, or None if they do not make
+    a record whose content matches its hash."""
     try:
-        wire = {name: values[name] for name in FIELDS if name != "seq"}
-        wire["seq"] = seq
-        for name in LIST_FIELDS:
-            wire[name] = json.loads(wire[name])
+        wire = layout.decode({**values, "seq": seq}, texts)
         if hash_of(wire) != wire["hash"]:
             return None
         record = Record.from_wire(wire)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    state = values.get("sync_state")
-    if state not in (SyncState.PENDING, SyncState.SYNCED, SyncState.QUARANTINED):
-        state = SyncState.PENDING
-    synced_at = values.get("synced_at") if state == SyncState.SYNCED else None
-    reason = values.get("quarantine_reason") if state == SyncState.QUARANTINED else None
-    columns = (
-        seq,
-        *(values[name] for name in RECORD_TABLE_COLUMNS[1:-3]),
-        str(state),
-        synced_at if isinstance(synced_at, str) else None,
-        reason if isinstance(reason, str) else None,
-    )
-    return columns, record
+    state = layout.state_out(values.get("sync_state", layout.PENDING))
+    reason = values.get("quarantine_reason") if state is SyncState.QUARANTINED else None
+    return Kept(record, state, reason if isinstance(reason, str) else None)
+
+
+def _read_texts_from_pages(db: Path, found: Salvaged) -> None:
+    """Rows of ``texts`` (an id and one text: no other table's rows look like that) from
+    every table-leaf page; ids already known keep their text."""
+    found.texts_scanned = True
+    for cell in scan_cells(db, Path(f"{db}-wal"), wanted=lambda rowid: rowid not in found.texts):
+        if len(cell.values) == 2 and cell.values[0] is None and isinstance(cell.values[1], str):
+            found.texts.setdefault(cell.rowid, cell.values[1])
 
 
 def _read_pages(db: Path, found: Salvaged) -> None:
@@ -487,14 +487,13 @@ def _read_pages(db: Path, found: Salvaged) -> None:
     def wanted(seq: int) -> bool:
         return seq >= 1 and seq not in found.records and (found.blind or seq in found.unreadable)
 
-    width = len(RECORD_TABLE_COLUMNS)
     for cell in scan_cells(db, Path(f"{db}-wal"), wanted=wanted):
-        if len(cell.values) not in (width - 1, width) or cell.values[0] is not None:
+        if len(cell.values) < layout.FIELD_COLUMNS or cell.values[0] is not None:
             continue
         seq = cell.rowid
-        values = dict(zip(RECORD_TABLE_COLUMNS, cell.values, strict=False))
-        values["sync_state"] = SyncState.PENDING  # unknown: sending again is harmless
-        taken = _as_record(seq, values)
+        values = dict(zip(layout.COLUMNS, cell.values, strict=False))
+        values["sync_state"] = layout.PENDING  # unknown: sending again is harmless
+        taken = _take(db, found, seq, values)
         if taken is not None:
             found.records[seq] = taken
             found.from_pages.add(seq)
@@ -520,7 +519,7 @@ def _report(found: Salvaged, now: datetime, kept: list[str]) -> SalvageReport:
     sequence = found.sequence
     meta_head = found.meta.get("chain_head")
     highest = max(newest, sequence or 0)
-    newest_hash = found.records[newest][1].hash if newest else GENESIS_HASH
+    newest_hash = found.records[newest].record.hash if newest else GENESIS_HASH
     if sequence is not None and sequence >= newest and meta_head:
         head_seq, head_hash, known = sequence, meta_head, True
         if sequence == newest:
@@ -533,7 +532,7 @@ def _report(found: Salvaged, now: datetime, kept: list[str]) -> SalvageReport:
     if newest == 0 and sequence is None and not meta_head:
         known = False
     lost = {seq for seq in found.unreadable if 1 <= seq <= head_seq}
-    device_ids = Counter(record.device_id for _columns, record in found.records.values())
+    device_ids = Counter(kept.record.device_id for kept in found.records.values())
     return SalvageReport(
         at=format_utc(now),
         kept_aside=kept,
@@ -554,8 +553,9 @@ def _write_fresh(
 ) -> None:
     """The fresh database, complete and on disk, at ``path`` (not yet in place)."""
     meta = dict(found.meta)
+    meta.pop(META_TEXTS, None)  # the fresh file numbers its names anew, and mirrors them
     if "device_id" not in meta and found.records:
-        counts = Counter(record.device_id for _columns, record in found.records.values())
+        counts = Counter(kept.record.device_id for kept in found.records.values())
         meta["device_id"] = counts.most_common(1)[0][0]
     meta["chain_head"] = report.head_hash
     meta[META_NOTICE] = report.to_json()
@@ -566,11 +566,7 @@ def _write_fresh(
     store = Store(path, clock, quick_check=False)
     try:
         with store.transaction() as conn:
-            conn.executemany(
-                f"INSERT INTO records ({', '.join(RECORD_TABLE_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(RECORD_TABLE_COLUMNS))})",
-                [columns for _seq, (columns, _record) in sorted(found.records.items())],
-            )
+            store.restore(conn, [kept for _seq, kept in sorted(found.records.items())])
             conn.execute("DELETE FROM sqlite_sequence WHERE name = 'records'")
             conn.execute(
                 "INSERT INTO sqlite_sequence (name, seq) VALUES ('records', ?)",

@@ -4,7 +4,10 @@ Why this shape:
 - WAL and ``synchronous=FULL``: a rating is on disk when ``append`` returns, before the citizen
   is thanked, and survives power loss.
 - Records are never updated except for their sync bookkeeping columns, which are not part of
-  the hashed content (see ``common.records``).
+  the hashed content (see ``common.records``). Rows hold them in compact forms
+  (``kiosk.layout``); what goes in and comes out is the record, exactly as hashed.
+- A tap costs one short transaction: the chain head and the device id are kept in memory,
+  and the one index a tap adds to besides the uuid's holds only pending records.
 - ``seq`` comes from ``AUTOINCREMENT`` so a sequence number is never reused, even after synced
   records are pruned; the chain head lives in ``meta`` for the same reason.
 - SQLite's reports of the tablet's conditions (disk full, damaged file, read-only, busy, I/O)
@@ -17,81 +20,58 @@ Why this shape:
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from common.records import (
-    FIELDS,
-    GENESIS_HASH,
-    LIST_FIELDS,
-    Record,
-    SyncState,
-    format_utc,
-    record_hash,
-)
+from common.records import GENESIS_HASH, MAX_SEQ, Record, SyncState, format_utc, record_hash
+from kiosk import layout
 from kiosk.errors import StorageError, storage_errors, storage_kind
+from kiosk.schema import COMPACT_SCHEMA, SCHEMA_VERSION, upgrade
+from kiosk.texts import Texts
 
 log = logging.getLogger("kiosk.storage")
 
-SCHEMA_VERSION = 2
-
-MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE records (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        uuid TEXT NOT NULL UNIQUE,
-        kind TEXT NOT NULL CHECK (kind IN ('rating', 'reasons', 'comment')),
-        rating_uuid TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        center_id TEXT NOT NULL,
-        service_id TEXT NOT NULL,
-        catalog_version TEXT NOT NULL,
-        score INTEGER CHECK (score IS NULL OR score BETWEEN 1 AND 5),
-        reasons TEXT NOT NULL DEFAULT '[]',
-        comment TEXT,
-        language TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        utc_offset_min INTEGER NOT NULL,
-        flags TEXT NOT NULL DEFAULT '[]',
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        sync_state TEXT NOT NULL DEFAULT 'pending'
-            CHECK (sync_state IN ('pending', 'synced', 'quarantined')),
-        synced_at TEXT
-    );
-    CREATE INDEX records_sync_state ON records (sync_state, seq);
-    """,
-    2: """
-    ALTER TABLE records ADD COLUMN quarantine_reason TEXT;
-    CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        action TEXT NOT NULL,
-        detail TEXT NOT NULL DEFAULT ''
-    );
-    """,
-}
-
 META_DEMO = "demo"
 """Meta key set on a demo kiosk's database (``kiosk --demo``)."""
-
-RECORD_COLUMNS = ", ".join(FIELDS)
-"""The records table holds one column per record field, under the field's name."""
-
+META_CHAIN_HEAD = "chain_head"
+"""Meta key holding the hash of the newest record ever written (its seq is in
+``sqlite_sequence``), so pruning never breaks the chain and a salvage knows where it ends."""
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a write waits for another connection's transaction (the sync job's) to end. Only
 background threads write, so the wait never freezes the screen."""
+
+CACHE_KIB = 512
+"""SQLite's page cache per connection. A tap touches the last page of the records table and
+one page of each index; the OS keeps the file's pages cached anyway, and SQLite's default
+(2 MiB per connection) only grew the app's memory as the file grew."""
+
+_FIELD_COLUMNS = layout.COLUMNS[: layout.FIELD_COLUMNS]
+_SELECT = f"SELECT {', '.join(_FIELD_COLUMNS)} FROM records"
+_SELECT_WITH_REASON = f"SELECT {', '.join(_FIELD_COLUMNS)}, quarantine_reason FROM records"
+_INSERT = (
+    f"INSERT INTO records ({', '.join(_FIELD_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + name for name in _FIELD_COLUMNS)})"
+)
+_RESTORE = (
+    f"INSERT INTO records ({', '.join(layout.COLUMNS)}) "
+    f"VALUES ({', '.join(':' + name for name in layout.COLUMNS)})"
+)
+_SET_META = (
+    "INSERT INTO meta (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+_PENDING = f"sync_state = {layout.PENDING}"
+"""Spelled out (not a parameter) so SQLite uses the partial index of pending records."""
 
 _checked: set[str] = set()
 _checked_lock = threading.Lock()
@@ -133,6 +113,15 @@ class Draft:
     flags: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A record written before, with where it stood in sync (what a salvage puts back)."""
+
+    record: Record
+    state: SyncState = SyncState.PENDING
+    quarantine_reason: str | None = None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -160,6 +149,11 @@ class Store:
         self.path = Path(path)
         self.clock = clock
         self.read_only = read_only
+        self._texts = Texts()
+        self._device_id: str | None = None
+        self._head: tuple[int, str] | None = None
+        """(seq, hash) of the newest record, as of :attr:`_data_version`; None: read it."""
+        self._data_version = -1
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with storage_errors(self.path):
             self.conn = sqlite3.connect(
@@ -181,6 +175,7 @@ class Store:
     def _setup(self, skip_check: bool) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not skip_check:
             result = conn.execute("PRAGMA quick_check").fetchone()[0]
             if result != "ok":
@@ -195,18 +190,33 @@ class Store:
             return
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
         self._migrate()
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            log.info("migrating %s to schema version %d", self.path, target)
+        """Bring the file to :data:`SCHEMA_VERSION`, one step per transaction; the version is
+        read inside each, since another connection may have just taken the step."""
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
+        upgraded_from: int | None = None
+        while True:
             with self.transaction() as conn:
-                for statement in MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {target}")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    break
+                upgraded_from = version if upgraded_from is None else upgraded_from
+                log.info("migrating %s to schema version %d", self.path, version + 1)
+                upgrade(conn, version + 1)
+        if upgraded_from is not None and 0 < upgraded_from < COMPACT_SCHEMA:
+            self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Give back the pages the old layout used (once, after the upgrade to schema 3); a
+        full disk only leaves them free for the next records."""
+        try:
+            with storage_errors(self.path):
+                self.conn.execute("VACUUM")
+        except StorageError as exc:
+            log.warning("could not compact %s after the upgrade: %s", self.path, exc)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -223,6 +233,8 @@ class Store:
                     self.conn.execute("ROLLBACK")
                 except sqlite3.Error as failed:
                     log.warning("rollback failed: %s", failed)
+            self._texts.forget()  # what the transaction added to it is gone
+            self._head = None
             kind = storage_kind(exc)
             if kind is not None:
                 raise StorageError(kind, self.path, str(exc)) from exc
@@ -245,20 +257,26 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            conn.execute(_SET_META, (key, value))
 
     @property
     def device_id(self) -> str:
-        """This kiosk's permanent id, made on first use and kept in the database."""
-        existing = self.get_meta("device_id")
-        if existing:
-            return existing
-        new_id = str(uuidlib.uuid4())
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)", (new_id,)
-            )
-            return conn.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+        """This kiosk's permanent id, made on first use and kept in the database (and, since it
+        never changes, in memory after the first read)."""
+        if self._device_id is None:
+            existing = self.get_meta("device_id")
+            if existing:
+                self._device_id = existing
+            else:
+                with self.transaction() as conn:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)",
+                        (str(uuidlib.uuid4()),),
+                    )
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'device_id'")
+                    self._device_id = row.fetchone()[0]
+        assert self._device_id is not None
+        return self._device_id
 
     def mark_demo(self) -> None:
         """Mark this database as the demo kiosk's: its ratings are never uploaded or exported,
@@ -282,104 +300,160 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def append(self, draft: Draft) -> Record:
-        """Write one record durably and return it with its uuid, seq and chain hash."""
+        """Write one record durably and return it with its uuid, seq and chain hash.
+
+        One transaction of three statements besides ``BEGIN`` and ``COMMIT``: the chain head
+        is kept in memory (and read again only when another connection has written since),
+        the device id too, and prepared statements are reused."""
         device_id = self.device_id
         now = self.clock()
         record_uuid = str(uuidlib.uuid4())
         with self.transaction() as conn:
-            head = conn.execute("SELECT value FROM meta WHERE key = 'chain_head'").fetchone()
-            prev_hash = head[0] if head else GENESIS_HASH
-            seq = self._next_seq(conn)
-            record = Record(
-                uuid=record_uuid,
-                seq=seq,
-                kind=draft.kind,
-                rating_uuid=draft.rating_uuid or record_uuid,
-                device_id=device_id,
-                center_id=draft.center_id,
-                service_id=draft.service_id,
-                catalog_version=draft.catalog_version,
-                score=draft.score,
-                reasons=tuple(draft.reasons),
-                comment=draft.comment,
-                language=draft.language,
-                created_at=format_utc(now),
-                utc_offset_min=local_offset_minutes(now),
-                flags=tuple(draft.flags),
-                prev_hash=prev_hash,
-            )
-            digest = record_hash(record.to_wire())
-            record = Record(**{**record.__dict__, "hash": digest})
-            conn.execute(
-                f"INSERT INTO records ({RECORD_COLUMNS}) "
-                f"VALUES ({', '.join(':' + name for name in FIELDS)})",
-                _row(record),
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('chain_head', ?)", (digest,)
-            )
-        return record
+            seq, prev_hash = self._chain_head(conn)
+            values: dict[str, Any] = {
+                "uuid": record_uuid,
+                "seq": seq + 1,
+                "kind": draft.kind,
+                "rating_uuid": draft.rating_uuid or record_uuid,
+                "device_id": device_id,
+                "center_id": draft.center_id,
+                "service_id": draft.service_id,
+                "catalog_version": draft.catalog_version,
+                "score": draft.score,
+                "reasons": tuple(draft.reasons),
+                "comment": draft.comment,
+                "language": draft.language,
+                "created_at": format_utc(now),
+                "utc_offset_min": local_offset_minutes(now),
+                "flags": tuple(draft.flags),
+                "prev_hash": prev_hash,
+            }
+            values["hash"] = record_hash(values)
+            conn.execute(_INSERT, layout.encode(values, partial(self._texts.code, conn)))
+            conn.execute(_SET_META, (META_CHAIN_HEAD, values["hash"]))
+        self._head = (values["seq"], values["hash"])
+        return Record(**values)
 
-    @staticmethod
-    def _next_seq(conn: sqlite3.Connection) -> int:
-        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
-        return (row[0] if row else 0) + 1
+    def _chain_head(self, conn: sqlite3.Connection) -> tuple[int, str]:
+        """The head, from memory unless another connection committed since it was read
+        (``PRAGMA data_version``); inside the write transaction, so it cannot move."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._head is None or version != self._data_version:
+            self._head = self.head()
+            self._data_version = version
+        return self._head
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log's pages into the database file, without waiting for
+        other connections (``PASSIVE``); the next commit then starts the log afresh."""
+        with storage_errors(self.path):
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def restore(self, conn: sqlite3.Connection, kept: Iterable[Kept]) -> None:
+        """Write records that already have their seq and hash (a salvage's), each in its sync
+        state; inside a transaction of this store, whose caller sets the chain head."""
+        rows = []
+        for item in kept:
+            row = layout.encode(item.record.to_wire(), partial(self._texts.code, conn))
+            row["sync_state"] = layout.STATE_CODES[item.state]
+            row["quarantine_reason"] = item.quarantine_reason
+            rows.append(row)
+        conn.executemany(_RESTORE, rows)
+        self._head = None
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Every row of a query; rows are fetched inside the error conversion, since a damaged
         page is only met while reading."""
         with storage_errors(self.path):
             return self.conn.execute(sql, params).fetchall()
 
-    def _count(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    def _count(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._one(sql, params)
         return row[0] if row is not None else None
 
-    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         with storage_errors(self.path):
             row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
             return row
 
+    def _decoded(self, rows: list[Any]) -> list[Record]:
+        """Records from rows of :data:`_SELECT`; texts added by another connection since this
+        one last read them are read first."""
+        try:
+            return [_record(row, self._texts.known()) for row in rows]
+        except KeyError:
+            with storage_errors(self.path):
+                texts = self._texts.load(self.conn)
+            try:
+                return [_record(row, texts) for row in rows]
+            except KeyError as exc:
+                raise StorageError("corrupt", self.path, f"no text with id {exc}") from exc
+
     def records(
-        self, where: str = "1", params: tuple[Any, ...] = (), limit: int = -1
+        self,
+        *,
+        state: SyncState | None = None,
+        kind: str | None = None,
+        uuids: Sequence[str] | None = None,
+        seqs: tuple[int, int] | None = None,
+        newest_first: bool = False,
+        limit: int = -1,
     ) -> list[Record]:
-        rows = self._all(
-            f"SELECT {RECORD_COLUMNS} FROM records WHERE {where} ORDER BY seq LIMIT ?",
-            (*params, limit),
-        )
-        return [_record(row) for row in rows]
+        """Records in seq order (or newest first) that match every filter given: a sync
+        state, a kind, uuids, a seq range (both ends included), at most ``limit`` of them."""
+        where: list[str] = []
+        params: list[Any] = []
+        if state is not None:
+            where.append(f"sync_state = {layout.STATE_CODES[state]}")
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(layout.kind_in(kind))
+        if uuids is not None:
+            where.append(f"uuid IN ({', '.join('?' * len(uuids))})")
+            params.extend(layout.uuid_in(u) for u in uuids)
+        if seqs is not None:
+            where.append("seq BETWEEN ? AND ?")
+            params.extend(seqs)
+        order = "DESC" if newest_first else "ASC"
+        sql = f"{_SELECT} WHERE {' AND '.join(where) or '1'} ORDER BY seq {order} LIMIT ?"
+        return self._decoded(self._all(sql, (*params, limit)))
 
     def get(self, record_uuid: str) -> Record | None:
-        found = self.records("uuid = ?", (record_uuid,))
+        found = self.records(uuids=[record_uuid])
         return found[0] if found else None
 
     def pending(self, limit: int = 500, after_seq: int = 0) -> list[Record]:
         """The oldest records not yet accepted by the server, in sequence order."""
-        return self.records("sync_state = ? AND seq > ?", (SyncState.PENDING, after_seq), limit)
+        return self.records(state=SyncState.PENDING, seqs=(after_seq + 1, MAX_SEQ), limit=limit)
 
     def pending_count(self) -> int:
-        query = "SELECT count(*) FROM records WHERE sync_state = ?"
-        return self._count(query, (SyncState.PENDING,))
+        return self._count(f"SELECT count(*) FROM records WHERE {_PENDING}")
 
     def pending_ratings(self) -> int:
         """How many ratings still have something to send (the rating itself, or the reasons
         or comment given with it): what staff mean by "waiting", unlike the record count."""
-        query = "SELECT count(DISTINCT rating_uuid) FROM records WHERE sync_state = ?"
-        return self._count(query, (SyncState.PENDING,))
+        query = f"SELECT count(DISTINCT coalesce(rating_uuid, uuid)) FROM records WHERE {_PENDING}"
+        return self._count(query)
 
     def oldest_pending_at(self) -> str | None:
-        query = "SELECT min(created_at) FROM records WHERE sync_state = ?"
-        return self._count(query, (SyncState.PENDING,))
+        oldest = self._count(f"SELECT min(created_at) FROM records WHERE {_PENDING}")
+        return None if oldest is None else layout.time_out(oldest)
 
     def count(self) -> int:
         return self._count("SELECT count(*) FROM records")
 
+    def sync_states(self) -> dict[str, SyncState]:
+        """uuid → sync state of every record kept."""
+        rows = self._all("SELECT uuid, sync_state FROM records")
+        return {layout.uuid_out(row[0]): layout.state_out(row[1]) for row in rows}
+
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the newest record ever written, or (0, genesis)."""
         seq = self._one("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
-        return (seq[0] if seq else 0, self.get_meta("chain_head", GENESIS_HASH) or GENESIS_HASH)
+        head_hash = self.get_meta(META_CHAIN_HEAD, GENESIS_HASH) or GENESIS_HASH
+        return (seq[0] if seq else 0, head_hash)
 
     # -- sync bookkeeping ------------------------------------------------------------------
 
@@ -391,21 +465,17 @@ class Store:
     ) -> None:
         """Apply one server answer in one transaction: records it holds become synced, records
         it refused are set aside with the reason for staff, and sync bookkeeping is updated."""
-        at = format_utc(self.clock())
         with self.transaction() as conn:
             conn.executemany(
-                "UPDATE records SET sync_state = ?, synced_at = ? "
-                "WHERE uuid = ? AND sync_state = ?",
-                [(SyncState.SYNCED, at, u, SyncState.PENDING) for u in synced],
+                f"UPDATE records SET sync_state = {layout.SYNCED} WHERE uuid = ? AND {_PENDING}",
+                [(layout.uuid_in(u),) for u in synced],
             )
             conn.executemany(
-                "UPDATE records SET sync_state = ?, quarantine_reason = ? WHERE uuid = ?",
-                [(SyncState.QUARANTINED, reason, u) for u, reason in (rejected or {}).items()],
+                f"UPDATE records SET sync_state = {layout.QUARANTINED}, quarantine_reason = ? "
+                "WHERE uuid = ?",
+                [(reason, layout.uuid_in(u)) for u, reason in (rejected or {}).items()],
             )
-            conn.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                list((meta or {}).items()),
-            )
+            conn.executemany(_SET_META, list((meta or {}).items()))
 
     def mark_synced(self, uuids: list[str]) -> None:
         self.settle(uuids)
@@ -416,31 +486,18 @@ class Store:
 
     def quarantined(self) -> list[tuple[Record, str]]:
         rows = self._all(
-            f"SELECT {RECORD_COLUMNS}, quarantine_reason FROM records "
-            "WHERE sync_state = ? ORDER BY seq",
-            (SyncState.QUARANTINED,),
+            f"{_SELECT_WITH_REASON} WHERE sync_state = {layout.QUARANTINED} ORDER BY seq"
         )
-        return [(_record(row), row["quarantine_reason"] or "") for row in rows]
+        records = self._decoded([row[: layout.FIELD_COLUMNS] for row in rows])
+        return [(record, row[-1] or "") for record, row in zip(records, rows, strict=True)]
 
     def resend_after(self, high_water_mark: int) -> int:
         """Mark synced records above the server's high-water mark pending again."""
         with self.transaction() as conn:
             cursor = conn.execute(
-                "UPDATE records SET sync_state = ?, synced_at = NULL "
-                "WHERE sync_state = ? AND seq > ?",
-                (SyncState.PENDING, SyncState.SYNCED, high_water_mark),
-            )
-            return cursor.rowcount
-
-    def prune_synced(self, retention: timedelta) -> int:
-        """Delete records synced more than ``retention`` ago by this store's clock; pending
-        ones are never deleted. Sync prunes with :meth:`prune_synced_through` instead, since a
-        tablet's clock can jump."""
-        cutoff = format_utc(self.clock() - retention)
-        with self.transaction() as conn:
-            cursor = conn.execute(
-                "DELETE FROM records WHERE sync_state = ? AND synced_at < ?",
-                (SyncState.SYNCED, cutoff),
+                f"UPDATE records SET sync_state = {layout.PENDING} "
+                f"WHERE sync_state = {layout.SYNCED} AND seq > ?",
+                (high_water_mark,),
             )
             return cursor.rowcount
 
@@ -452,22 +509,10 @@ class Store:
         """
         with self.transaction() as conn:
             cursor = conn.execute(
-                "DELETE FROM records WHERE sync_state = ? AND seq <= ?",
-                (SyncState.SYNCED, seq),
+                f"DELETE FROM records WHERE sync_state = {layout.SYNCED} AND seq <= ?", (seq,)
             )
             return cursor.rowcount
 
 
-def _row(record: Record) -> dict[str, Any]:
-    """Named parameters for the record's columns; lists are stored as JSON text."""
-    values = record.to_wire()
-    for name in LIST_FIELDS:
-        values[name] = json.dumps(values[name], ensure_ascii=False)
-    return values
-
-
-def _record(row: sqlite3.Row) -> Record:
-    values = {name: row[name] for name in FIELDS}
-    for name in LIST_FIELDS:
-        values[name] = json.loads(values[name])
-    return Record.from_wire(values)
+def _record(row: Sequence[Any], texts: Mapping[int, str]) -> Record:
+    return Record.from_wire(layout.decode(dict(zip(_FIELD_COLUMNS, row, strict=True)), texts))

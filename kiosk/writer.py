@@ -7,6 +7,9 @@ commit. Callbacks run on this thread: the UI bridges them to its own thread (a q
 signal) and never touches widgets from here. One thread also means one writer: the app's
 writes never wait for each other's locks.
 
+Between jobs, when the queue is empty, the thread copies the write-ahead log back into the
+database file (a checkpoint), so that no tap waits for one.
+
 The thread never dies of a failed job: a storage condition (full disk, damaged file …) is
 reported to the job's callback and logged in one line; a programming error is logged with its
 traceback, and a save that met one is still reported as not saved.
@@ -29,6 +32,12 @@ from kiosk.storage import Draft, Store, utc_now
 log = logging.getLogger("kiosk.writer")
 
 T = TypeVar("T")
+
+CHECKPOINT_AFTER = 100
+"""Jobs after which the thread, once it has nothing else to do, copies the write-ahead log
+back into the database file. SQLite would otherwise do it inside the commit that fills the
+log past 1000 pages, and the citizen whose tap that was would wait for it; about 500 pages
+after 100 taps, this comes first, between citizens."""
 Work = Callable[[Store], Any]
 Done = Callable[[Any], None]
 Job = tuple[Work, Done | None, str]
@@ -49,7 +58,9 @@ class RecordWriter:
         self.path = Path(path)
         self._clock = clock
         self._quick_check = quick_check
-        self._queue: queue.Queue[Job | None] = queue.Queue()  # None: stop
+        self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()  # None: stop
+        """Unbounded, as a rating must never be refused; ``SimpleQueue`` hands a job over
+        with less work than ``Queue``, which a tap waits for."""
         self._ready = threading.Event()
         self._open_error: StorageError | None = None
         self.last_error: StorageError | None = None
@@ -126,9 +137,14 @@ class RecordWriter:
             self._ready.set()
             return
         self._ready.set()
+        since_checkpoint = 0
         try:
             while (job := self._queue.get()) is not None:
                 self._do(store, *job)
+                since_checkpoint += 1
+                if since_checkpoint >= CHECKPOINT_AFTER and self._queue.empty():
+                    self._do(store, Store.checkpoint, None, "copying the log into the file")
+                    since_checkpoint = 0
         finally:
             store.close()
 

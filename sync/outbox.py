@@ -86,10 +86,7 @@ class Outbox:
         if saved is None:
             return None
         batch_id, uuids = saved
-        found = self.store.records(
-            f"sync_state = ? AND uuid IN ({','.join('?' * len(uuids))})",
-            (SyncState.PENDING, *uuids),
-        )
+        found = self.store.records(state=SyncState.PENDING, uuids=uuids)
         if not uuids or [r.uuid for r in found] != uuids:
             log.info("in-flight batch %s was partly settled; building a new one", batch_id)
             self.store.set_meta(META_INFLIGHT, "")
@@ -128,9 +125,9 @@ class Outbox:
             (SyncState.SYNCED, OutboxState.ACKED),
             (SyncState.QUARANTINED, OutboxState.SET_ASIDE),
         ):
-            if self.store.records("uuid = ? AND sync_state = ?", (record_uuid, sync_state)):
+            if self.store.records(state=sync_state, uuids=[record_uuid]):
                 return outbox_state
-        if not self.store.records("uuid = ?", (record_uuid,)):
+        if not self.store.records(uuids=[record_uuid]):
             return None
         saved = self._saved()
         return OutboxState.UNACKED if saved and record_uuid in saved[1] else OutboxState.READY

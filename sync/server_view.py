@@ -85,11 +85,7 @@ def _remembered_end(store: Store, view: ServerView, server_time: float) -> int:
 
 
 def _newest_synced(store: Store) -> Record | None:
-    found = store.records(
-        "sync_state = ? AND seq = (SELECT max(seq) FROM records WHERE sync_state = ?)",
-        (SyncState.SYNCED, SyncState.SYNCED),
-        1,
-    )
+    found = store.records(state=SyncState.SYNCED, newest_first=True, limit=1)
     return found[0] if found else None
 
 
@@ -120,9 +116,7 @@ def reconcile(store: Store, view: ServerView, server_time: float, *, probe: bool
     """
     lowest: int | None = None
     for low, high in view.ranges:
-        found = store.records(
-            "sync_state = ? AND seq BETWEEN ? AND ?", (SyncState.SYNCED, low, high), 1
-        )
+        found = store.records(state=SyncState.SYNCED, seqs=(low, high), limit=1)
         if found and (lowest is None or found[0].seq < lowest):
             lowest = found[0].seq
     if lowest is not None:

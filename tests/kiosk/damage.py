@@ -46,7 +46,8 @@ def build(path: Path, clock, count: int = 400, checkpoint: bool = True) -> Built
         PinGuard(store).set_pin(PIN, PIN)
         if checkpoint:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        states = dict(store.conn.execute("SELECT seq, sync_state FROM records").fetchall())
+        by_uuid = store.sync_states()
+        states = {seq: by_uuid[record.uuid] for seq, record in records.items()}
         return Built(
             path,
             records,

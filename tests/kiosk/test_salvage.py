@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -78,9 +77,10 @@ def test_a_flipped_page_loses_only_its_own_records(built, clock):
     assert (built.path.parent / kept).read_bytes() == damaged  # never deleted, never changed
     with Store(built.path, clock=clock.utc) as store:
         salvaged = kept_intact(built, store, report)
-        assert 0 < report.lost_count < 20  # one page of records
+        assert len(report.lost) == 1 and 0 < report.lost_count < 40  # one page of records
         assert report.from_pages == 0
-        states = dict(store.conn.execute("SELECT seq, sync_state FROM records").fetchall())
+        by_uuid = store.sync_states()
+        states = {r.seq: by_uuid[r.uuid] for r in store.records()}
         assert states == {seq: built.states[seq] for seq in salvaged}  # sync state kept
         assert store.quarantined()[0][1] == "unknown_service"
         assert store.get_meta(PinGuard.HASH_KEY) == built.pin_hash
@@ -205,8 +205,7 @@ def test_records_still_in_the_write_ahead_log_are_salvaged_with_it(tmp_path, clo
 def test_pruned_records_stay_pruned(tmp_path, clock):
     built = build(tmp_path / "kiosk.db", clock)
     with Store(built.path, clock=clock.utc) as store:
-        clock.advance(timedelta(days=100).total_seconds())
-        assert store.prune_synced(timedelta(days=90)) == 100
+        assert store.prune_synced_through(200) == 100  # the first hundred were synced
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     flip_page(built.path, records_leaves(built.path)[-5])
 
@@ -268,4 +267,31 @@ def test_a_salvage_cut_off_by_a_power_cut_is_finished_at_the_next_start(
     assert sorted(p.name for p in built.path.parent.iterdir() if ".salvag" in p.name) == []
     with Store(built.path, clock=clock.utc) as store:
         assert store.head() == built.head
-        assert SalvageReport.from_json(store.get_meta(META_NOTICE)).records > 380
+        assert SalvageReport.from_json(store.get_meta(META_NOTICE)).records > 360  # one page lost
+
+
+def test_a_damaged_page_of_names_is_read_from_its_copy_in_meta(built, clock):
+    texts = roots(built.path)["texts"]
+    assert pages_of(built.path)[texts] == TABLE_LEAF
+    flip_page(built.path, texts)
+
+    report = heal(built.path, clock.utc)
+
+    assert report is not None and report.lost == [] and report.from_pages == 0
+    with Store(built.path, clock=clock.utc) as store:
+        assert kept_intact(built, store, report) == set(built.records)
+        assert store.head() == built.head
+
+
+def test_a_damaged_schema_page_leaves_records_and_names_found_page_by_page(built, clock):
+    flip_page(built.path, 1)
+
+    report = heal(built.path, clock.utc)
+
+    assert report is not None and report.lost == []
+    assert report.from_pages == report.records == len(built.records)
+    with Store(built.path, clock=clock.utc) as store:
+        assert kept_intact(built, store, report) == set(built.records)
+        assert store.pending_count() == len(built.records)  # sync states were not readable
+        new = store.append(draft())
+        assert (new.seq, new.prev_hash) == (built.head[0] + 1, built.head[1])

@@ -1,23 +1,19 @@
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from common.records import GENESIS_HASH, record_hash, verify_chain
+from kiosk import layout
 from kiosk.pin import PinGuard
-from kiosk.storage import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    StorageError,
-    Store,
-    forget_checked,
-    mark_checked,
-)
+from kiosk.schema import MIGRATIONS, SCHEMA_VERSION
+from kiosk.storage import StorageError, Store, forget_checked, mark_checked
+from kiosk.texts import META_TEXTS, from_mirror
 from tests.helpers import draft
 
 
@@ -63,26 +59,26 @@ def test_records_survive_reopening(tmp_path, clock):
         assert again.append(draft()).prev_hash == written[-1].hash
 
 
-def test_sequence_numbers_are_never_reused_after_pruning(store, clock):
+def test_sequence_numbers_are_never_reused_after_pruning(store):
     first = [store.append(draft()) for _ in range(3)]
     store.mark_synced([r.uuid for r in first])
-    clock.advance(timedelta(days=91).total_seconds())
-    assert store.prune_synced(timedelta(days=90)) == 3
+    assert store.prune_synced_through(3) == 3
     assert store.count() == 0
     later = store.append(draft())
     assert later.seq == 4
     assert later.prev_hash == first[-1].hash
 
 
-def test_pruning_never_deletes_pending_or_recent_records(store, clock):
-    old_pending = store.append(draft())
-    recent = store.append(draft())
-    store.mark_synced([recent.uuid])
-    clock.advance(timedelta(days=10).total_seconds())
-    assert store.prune_synced(timedelta(days=90)) == 0
-    clock.advance(timedelta(days=100).total_seconds())
-    assert store.prune_synced(timedelta(days=90)) == 1
-    assert [r.uuid for r in store.records()] == [old_pending.uuid]
+def test_pruning_deletes_only_synced_records_up_to_the_seq_given(store):
+    pending = store.append(draft())
+    synced = [store.append(draft()) for _ in range(3)]
+    aside = store.append(draft())
+    store.mark_synced([r.uuid for r in synced])
+    store.quarantine({aside.uuid: "unknown_service"})
+    assert store.prune_synced_through(3) == 2
+    assert [r.seq for r in store.records()] == [pending.seq, synced[-1].seq, aside.seq]
+    assert store.prune_synced_through(10) == 1
+    assert [r.uuid for r in store.records()] == [pending.uuid, aside.uuid]
 
 
 def test_sync_bookkeeping(store):
@@ -216,7 +212,7 @@ def test_settling_an_answer_is_all_or_nothing(store):
     store.conn.execute("CREATE TABLE ballast (b BLOB)")
     store.conn.execute(
         "CREATE TRIGGER fill AFTER UPDATE OF sync_state ON records "
-        "WHEN NEW.sync_state = 'quarantined' "
+        f"WHEN NEW.sync_state = {layout.QUARANTINED} "
         "BEGIN INSERT INTO ballast VALUES (zeroblob(1000000)); END"
     )
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -235,8 +231,11 @@ def test_settling_an_answer_is_all_or_nothing(store):
 
 def test_a_programming_error_is_not_passed_off_as_a_disk_problem(store):
     kept = store.append(draft())
-    with pytest.raises(sqlite3.OperationalError, match="no such column"):
-        store.records("no_such_column = 1")
+    store.conn.execute("ALTER TABLE audit_log RENAME TO audit_log_gone")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        store.audit("settings")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        store.audit_log()
     store.conn.execute(
         "CREATE TRIGGER refuse BEFORE UPDATE OF sync_state ON records "
         "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
@@ -308,3 +307,119 @@ def test_a_demo_database_stays_marked(tmp_path, clock):
         first.mark_demo()
     with Store(path, clock=clock.utc) as again:
         assert again.is_demo()
+
+
+KIOSK_V2 = Path(__file__).parent / "data" / "kiosk-v2.db"
+"""A kiosk database at schema version 2, made by the schema 2 kiosk code (text throughout),
+committed as it left it: seqs 21–85 of one device (60 ratings, their reasons and comments in
+Georgian and English with quotes, a backslash and a line break, burst flags, two catalog
+versions); seqs 1–20 and 86–89 synced and pruned, so ``sqlite_sequence`` (89) is above the
+newest record kept and the chain head's record is gone; 11 pending, one set aside with its
+reason, the rest synced; an audit entry, the staff PIN 482913, sync bookkeeping in ``meta``."""
+
+
+def _old_rows(path: Path) -> tuple[list[dict], dict[str, str], int, list[tuple]]:
+    old = sqlite3.connect(path)
+    old.row_factory = sqlite3.Row
+    try:
+        rows = [dict(row) for row in old.execute("SELECT * FROM records ORDER BY seq")]
+        meta = dict(old.execute("SELECT key, value FROM meta").fetchall())
+        sequence = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'")
+        audit = old.execute("SELECT at, action, detail FROM audit_log ORDER BY id").fetchall()
+        return rows, meta, sequence.fetchone()[0], [tuple(entry) for entry in audit]
+    finally:
+        old.close()
+
+
+def test_a_version_2_database_is_compacted_in_place_losing_nothing(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    shutil.copyfile(KIOSK_V2, path)
+    rows, meta, sequence, audit = _old_rows(path)
+    size_before = path.stat().st_size
+    assert (len(rows), sequence, rows[-1]["seq"]) == (65, 89, 85)
+
+    with Store(path, clock=clock.utc) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        records = store.records()
+        wire = [record.to_wire() for record in records]
+        for data, row in zip(wire, rows, strict=True):
+            for name in ("reasons", "flags"):
+                row[name] = json.loads(row[name])
+            assert data == {name: row[name] for name in data}  # every field, byte for byte
+            assert record_hash(data) == data["hash"]
+        assert verify_chain(wire, rows[0]["prev_hash"]) is None
+        states = store.sync_states()
+        assert {r["uuid"]: r["sync_state"] for r in rows} == states
+        assert [(r.uuid, why) for r, why in store.quarantined()] == [
+            (r["uuid"], r["quarantine_reason"]) for r in rows if r["sync_state"] == "quarantined"
+        ]
+        assert store.head() == (89, meta["chain_head"])
+        assert {key: store.get_meta(key) for key in meta} == meta
+        assert store.audit_log() == audit
+        assert PinGuard(store).check("482913").ok
+        new = store.append(draft(score=3))
+        assert (new.seq, new.prev_hash) == (90, meta["chain_head"])  # never a seq used before
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert path.stat().st_size < size_before * 0.7  # the old layout's pages given back
+
+    with Store(path, clock=clock.utc) as again:  # opening again changes nothing
+        assert again.records() == [*records, new]
+
+
+def test_every_tap_is_one_transaction_with_no_read_but_the_change_check(store):
+    store.append(draft())  # the first one also reads the chain head and the device id
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    store.append(draft(score=5))
+    assert [" ".join(s.split()[:3]) for s in statements] == [
+        "BEGIN IMMEDIATE",
+        "PRAGMA data_version",
+        "INSERT INTO records",
+        "INSERT INTO meta",
+        "COMMIT",
+    ]
+
+
+def test_two_connections_writing_in_turn_keep_one_chain(tmp_path, clock):
+    path = tmp_path / "kiosk.db"
+    with Store(path, clock=clock.utc) as first, Store(path, clock=clock.utc) as second:
+        written = []
+        for turn in range(6):
+            writer = first if turn % 3 else second
+            written.append(writer.append(draft(service_id=f"service-{turn}")))
+        assert [r.seq for r in written] == list(range(1, 7))
+        assert verify_chain([r.to_wire() for r in first.records()]) is None
+        assert second.records() == written == first.records()
+
+
+def test_a_new_name_in_a_rolled_back_write_is_written_again_with_the_next(store):
+    store.conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON records WHEN NEW.score = 1 "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        store.append(draft(service_id="new-service", score=1))
+    kept = store.append(draft(service_id="new-service", score=2))
+    with Store(store.path, read_only=True) as reader:
+        assert reader.records() == [kept]
+        assert reader.get(kept.uuid).service_id == "new-service"
+
+
+def test_a_reader_finds_names_written_after_it_first_read(store):
+    reader = Store(store.path, quick_check=False, read_only=True)
+    try:
+        first = store.append(draft())
+        assert reader.records() == [first]
+        later = store.append(draft(service_id="another-service", language="en"))
+        assert reader.records() == [first, later]
+    finally:
+        reader.close()
+
+
+def test_the_names_are_mirrored_in_meta_for_a_salvage(store):
+    store.append(draft())
+    store.append(draft(service_id="another-service"))
+    table = dict(store.conn.execute("SELECT id, text FROM texts").fetchall())
+    assert from_mirror(store.get_meta(META_TEXTS)) == table
+    assert set(table.values()) >= {store.device_id, "another-service", "free-canteen"}

@@ -54,7 +54,8 @@ def poison(data_dir: Path, record_uuid: str) -> None:
     ``malformed``): its reasons nest 40 arrays deep, and at most 32 levels are allowed."""
     nested = "[" * 40 + "]" * 40
     with Store(KioskFiles(data_dir).db_path) as store:
-        store.conn.execute("UPDATE records SET reasons = ? WHERE uuid = ?", (nested, record_uuid))
+        seq = store.get(record_uuid).seq
+        store.conn.execute("UPDATE records SET reasons = ? WHERE seq = ?", (nested, seq))
 
 
 def fake_enrollment(data_dir: Path, server_url: str) -> Enrollment:
@@ -82,8 +83,7 @@ def job(data_dir: Path, **options: Any) -> SyncJob:
 def states(data_dir: Path) -> dict[str, str]:
     """uuid -> sync_state of every local record."""
     with Store(KioskFiles(data_dir).db_path) as store:
-        rows = store.conn.execute("SELECT uuid, sync_state FROM records").fetchall()
-    return {u: s for u, s in rows}
+        return {u: str(state) for u, state in store.sync_states().items()}
 
 
 def subprocess_env() -> dict[str, str]:

@@ -135,7 +135,7 @@ def test_a_record_that_cannot_be_encoded_is_set_aside_before_sending(live_sqlite
     with Store(KioskFiles(data_dir).db_path) as store:
         # A lone surrogate: readable from the row, but no UTF-8 body can carry it.
         store.conn.execute(
-            "UPDATE records SET reasons = ? WHERE uuid = ?", ('["\\ud800"]', taps[1])
+            "UPDATE records SET reasons = ? WHERE seq = ?", ('["\\ud800"]', store.get(taps[1]).seq)
         )
 
     report = job(data_dir).run_once()

@@ -600,7 +600,7 @@ def _read_statistics(database: KioskDatabase, now_local: datetime) -> Statistics
 
     def read(store: Store) -> tuple[list[Record], list[tuple[int, str, str]]]:
         quarantined = [(r.seq, r.service_id, why) for r, why in store.quarantined()]
-        return store.records("kind = 'rating'"), quarantined
+        return store.records(kind="rating"), quarantined
 
     records, quarantined = database.read(read)
     return StatisticsReading(statistics(records, now_local), quarantined)
