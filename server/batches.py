@@ -201,12 +201,44 @@ def _note_batch(
     now: datetime,
 ) -> None:
     """Keep the batch for audit; a replay only bumps its counter, never the counts."""
-    inserted = insert_new(
+    head = envelope.head
+    if not keep_batch(
+        conn,
+        kiosk,
+        envelope.batch_id,
+        (head.seq, head.hash, envelope.head_signature),
+        received,
+        now,
+        content,
+    ):
+        conn.execute(
+            update(batches)
+            .where(batches.c.device_id == kiosk.device_id, batches.c.batch_id == envelope.batch_id)
+            .values(times_received=batches.c.times_received + 1, last_received_at=now)
+        )
+
+
+def keep_batch(
+    conn: Connection,
+    sender: Sender,
+    batch_id: str,
+    signed_head: tuple[int, str, str],
+    received: Received,
+    now: datetime,
+    content: str | None = None,
+) -> bool:
+    """The audit row of a batch a kiosk signed (upload or demo data); False if already kept.
+
+    ``signed_head`` is the head's seq, hash and signature; ``content`` the batch's idempotency
+    fingerprint (:func:`content_hash`), which only uploads have.
+    """
+    head_seq, head_hash, head_signature = signed_head
+    return insert_new(
         conn,
         batches,
-        device_id=kiosk.device_id,
-        batch_id=envelope.batch_id,
-        kiosk_id=kiosk.id,
+        device_id=sender.device_id,
+        batch_id=batch_id,
+        kiosk_id=sender.id,
         received_at=now,
         last_received_at=now,
         times_received=1,
@@ -214,14 +246,8 @@ def _note_batch(
         stored=received.count(STORED),
         duplicate=received.count(DUPLICATE),
         rejected=received.count(REJECTED),
-        head_seq=envelope.head.seq,
-        head_hash=envelope.head.hash,
-        head_signature=envelope.head_signature,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        head_signature=head_signature,
         content_sha256=content,
     )
-    if not inserted:
-        conn.execute(
-            update(batches)
-            .where(batches.c.device_id == kiosk.device_id, batches.c.batch_id == envelope.batch_id)
-            .values(times_received=batches.c.times_received + 1, last_received_at=now)
-        )

@@ -70,14 +70,13 @@ from common.protocol import (
     public_key_b64,
 )
 from common.records import GENESIS_HASH, Flag, Kind, Record, format_utc, record_hash
-from server.batches import Received, receive_records
+from server.batches import Received, keep_batch, receive_records
 from server.catalogs import etag_of, store_catalog
 from server.db import (
     DEFAULT_CATALOG_SCOPE,
     batches,
     catalogs,
     centers,
-    insert_new,
     kiosks,
     records,
     utc_now,
@@ -966,20 +965,4 @@ def _keep_head(
 ) -> None:
     """The chunk as a batch its kiosk signed, as :mod:`server.batches` keeps an upload's."""
     signature = key.sign(head_message(sender.device_id, head["seq"], head["hash"]))
-    insert_new(
-        conn,
-        batches,
-        device_id=sender.device_id,
-        batch_id=batch_id,
-        kiosk_id=sender.id,
-        received_at=now,
-        last_received_at=now,
-        times_received=1,
-        record_count=len(received.outcomes),
-        stored=received.count(STORED),
-        duplicate=received.count(DUPLICATE),
-        rejected=received.count(REJECTED),
-        head_seq=head["seq"],
-        head_hash=head["hash"],
-        head_signature=b64(signature),
-    )
+    keep_batch(conn, sender, batch_id, (head["seq"], head["hash"], b64(signature)), received, now)
