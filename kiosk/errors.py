@@ -48,19 +48,28 @@ KINDS_BY_CODE = {
 """The conditions of the tablet, by primary result code; every other code is a bug."""
 
 
+def N_(message: str) -> str:
+    """Mark a sentence for the kiosk's translation catalog; it is translated where shown."""
+    return message
+
+
 class StorageError(Exception):
     """A storage failure staff can act on: ``kind`` is full, corrupt, readonly, busy or io
     (or ``unexpected`` when a fault in the program stopped a write: the caller must still be
     told that nothing was saved)."""
 
     MESSAGES: ClassVar[dict[str, str]] = {
-        "full": "The tablet's storage is full.",
-        "corrupt": "The ratings database is damaged; restart the kiosk to repair it.",
-        "readonly": "The ratings database cannot be written (read-only storage).",
-        "busy": "The ratings database is busy.",
-        "io": "The ratings database could not be read or written.",
-        "unexpected": "A fault in the kiosk program stopped the write.",
+        "full": N_("The tablet's storage is full."),
+        "corrupt": N_("The ratings database is damaged; restart the kiosk to repair it."),
+        "readonly": N_("The kiosk's storage cannot be written (read-only)."),
+        "busy": N_("The ratings database is busy."),
+        "io": N_("The kiosk's storage could not be read or written."),
+        "unexpected": N_("A fault in the kiosk program stopped a write."),
     }
+    """The one wording of each kind: logs and the sync command print it, the staff panel shows
+    it translated (``ui/staff/messages.py``; the kiosk's catalog extracts this file too). A
+    settings file fails with the same kinds as the database, so "full", "readonly" and "io"
+    speak of the storage, not of the database."""
 
     def __init__(self, kind: str, path: Path | str, detail: str = "") -> None:
         self.kind = kind

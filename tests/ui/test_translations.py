@@ -8,15 +8,18 @@ import io
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from PySide6.QtGui import QRawFont
 
+from kiosk.errors import StorageError
 from ui.fonts import FONT_DIR
 from ui.i18n import DOMAIN, LOCALE_DIR
 
-UI_DIR = Path(__file__).resolve().parents[2] / "ui"
+ROOT = Path(__file__).resolve().parents[2]
+UI_DIR = ROOT / "ui"
+STORAGE_WORDS = ROOT / "kiosk" / "errors.py"
 PO_PATH = LOCALE_DIR / "ka" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
@@ -28,7 +31,15 @@ def _source_messages() -> set[str]:
         str(UI_DIR), keywords=KEYWORDS, comment_tags=()
     ):
         found.add(message if isinstance(message, str) else message[0])
+    for _line, message, _comments, _context in extract_from_file(
+        "python", str(STORAGE_WORDS), keywords=KEYWORDS, comment_tags=()
+    ):
+        found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def test_the_storage_words_are_extracted_with_the_ui_strings():
+    assert set(StorageError.MESSAGES.values()) <= _source_messages()
 
 
 def _po():

@@ -1,21 +1,12 @@
 """Sync, enrollment and storage problems in plain, translated words, by the machine code the
-sync layer, the server or the storage give them (their own messages are English, for logs)."""
+sync layer, the server or the storage give them (their own messages are English, for logs;
+the storage's are worded once, in :class:`kiosk.errors.StorageError`, and translated here)."""
 
 from __future__ import annotations
 
 from kiosk.errors import StorageError
 from ui.i18n import N_, _
 from ui.speech import SpeechSupport
-
-STORAGE_PROBLEMS = {
-    "full": N_("The tablet's storage is full."),
-    "corrupt": N_("The ratings database is damaged; restart the kiosk to repair it."),
-    "readonly": N_("The ratings database cannot be written (read-only storage)."),
-    "busy": N_("The ratings database is busy."),
-    "io": N_("The ratings database could not be read or written."),
-    "unexpected": N_("A fault in the kiosk program stopped a write to the database."),
-}
-"""By :attr:`~kiosk.errors.StorageError.kind`; the sync status reports these kinds too."""
 
 PROBLEMS = {
     "code_invalid": N_("This enrollment code is not valid. Check it, or ask for a new one."),
@@ -51,7 +42,8 @@ def problem_text(code: str | None, fallback: str) -> str:
     """The translated sentence for ``code``, or the sync layer's own words."""
     if code in PROBLEMS:
         return _(PROBLEMS[code])
-    return _(STORAGE_PROBLEMS[code]) if code in STORAGE_PROBLEMS else fallback
+    storage = StorageError.MESSAGES
+    return _(storage[code]) if code in storage else fallback
 
 
 def storage_problem(error: StorageError) -> str:
