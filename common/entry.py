@@ -2,7 +2,9 @@
 
 One distribution carries the kiosk and the server; a municipal server installs it with the
 ``server`` extra and a tablet with ``kiosk`` (README, "Installing"). Every command is
-installed either way, so a command whose role was not installed says what to install.
+installed either way, so a command whose role was not installed says what to install. The
+tablet's built program (``kiosk.spec``) has no pip to run: a package missing there means the
+build left it out, and it says so.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ def run(target: str, extra: str, prog: str) -> int:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        print(
-            f"{prog}: the {exc.name!r} package is missing; this command needs the {extra} "
-            f"extra: pip install 'ukukavshiri[{extra}]'",
-            file=sys.stderr,
-        )
+        if getattr(sys, "frozen", False):
+            advice = "this build left it out: build the program again from kiosk.spec"
+        else:
+            advice = f"this command needs the {extra} extra: pip install 'ukukavshiri[{extra}]'"
+        print(f"{prog}: the {exc.name!r} package is missing; {advice}", file=sys.stderr)
         return 2
     main: Callable[[], int] = getattr(module, function)
     return main()

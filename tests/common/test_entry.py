@@ -23,3 +23,12 @@ def test_missing_dependencies_name_the_extra(monkeypatch, capsys, entry, module,
     monkeypatch.setitem(sys.modules, module, None)  # as if its imports were missing
     assert entry.main() == 2
     assert f"pip install 'ukukavshiri[{extra}]'" in capsys.readouterr().err
+
+
+def test_a_built_program_missing_a_package_blames_the_build(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setitem(sys.modules, "ui.main", None)
+    assert kiosk_entry.main() == 2
+    err = capsys.readouterr().err
+    assert "kiosk.spec" in err
+    assert "pip install" not in err
