@@ -49,7 +49,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
 
@@ -83,13 +83,12 @@ from server.db import (
 )
 from server.enrollment import AdminError, add_center, add_kiosks, enroll, reenroll_kiosk
 from server.errors import ApiError
+from server.local_time import MUNICIPAL_TIME
 
 log = logging.getLogger("server.demo_data")
 
 CHUNK = MAX_BATCH_RECORDS
 """Records judged per transaction, like one upload batch."""
-GEORGIA = timezone(timedelta(hours=4))
-"""Georgian time, UTC+4 all year (no daylight saving since 2005)."""
 UTC_OFFSET_MIN = 240
 MAX_RATINGS = 2_000_000
 FIRST_YEAR = 2000
@@ -536,7 +535,9 @@ def _moment(rng: random.Random, day: date) -> datetime:
         hour = rng.choices(_SATURDAY_HOURS, _SATURDAY_HOUR_WEIGHTS)[0]
     else:
         hour = rng.choices(_WEEKDAY_HOURS, _WEEKDAY_HOUR_WEIGHTS)[0]
-    local = datetime.combine(day, time(hour), GEORGIA) + timedelta(seconds=rng.random() * 3600)
+    local = datetime.combine(day, time(hour), MUNICIPAL_TIME) + timedelta(
+        seconds=rng.random() * 3600
+    )
     return local.astimezone(UTC)
 
 
@@ -774,7 +775,7 @@ def seed_demo(
     with engine.connect() as conn:
         conn.execution_options(read_only=True)
         first_run = _first_received(conn, kiosk_list) or now
-    as_of = first_run.astimezone(GEORGIA).date()
+    as_of = first_run.astimezone(MUNICIPAL_TIME).date()
     year = as_of.year - 1 if year is None else year
     if not FIRST_YEAR <= year <= as_of.year:
         raise DemoDataError(f"--year must be {FIRST_YEAR} to {as_of.year}, not {year}")

@@ -33,6 +33,7 @@ from server.db import DEFAULT_CATALOG_SCOPE, audit_log, catalog_versions, catalo
 from server.db import users as users_table
 from server.enrollment import AdminError, IssuedCode, add_kiosks, revoke_kiosk
 from server.kiosks import KioskStatus, list_kiosks
+from server.local_time import local_time_text
 from server.web import codes_admin
 from server.web.admin_pages import AdminPages, Errors
 from server.web.auth import (
@@ -86,10 +87,10 @@ RECENT_ACTIVITY = 20
 
 
 def when(page: Page, moment: datetime | None) -> str:
-    """A time as staff read it in a table (UTC, to the minute)."""
+    """A time as staff read it in a table (Georgia's time, to the minute)."""
     if moment is None:
         return page._("never")
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    return local_time_text(moment)
 
 
 def duration(page: Page, seconds: float | None) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from common.catalog import Text
 from server.catalogs import center_rules
+from server.local_time import MUNICIPAL_TIME, local_time_text
 from server.slips import SlipBatch, poster_pdf, slips_pdf
 from server.web.admin_pages import AdminPages, Errors
 from server.web.auth import Admin, User, list_users, page_router
@@ -49,8 +50,6 @@ MAX_SLIPS = 1000
 DEFAULT_VALIDITY = timedelta(days=90)
 MAX_VALIDITY = timedelta(days=730)
 """An expiry further away than this is taken for a typing mistake."""
-MUNICIPAL_TIME = timezone(timedelta(hours=4), "Asia/Tbilisi")
-"""Georgia's time (UTC+4 all year): a code works until the end of its last day there."""
 
 
 def expiry_of(last_day: date) -> datetime:
@@ -138,7 +137,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
                     center=known.center(batch.center_id, page.language),
                     count=batch.count,
                     used=batch.used,
-                    created=f"{batch.created_at:%Y-%m-%d %H:%M} UTC",
+                    created=local_time_text(batch.created_at),
                     created_by=users.get(batch.created_by, page._("command line"))
                     if batch.created_by is not None
                     else page._("command line"),

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from common import __version__
+from server.local_time import local_time_text
 from server.results import channels, queries, rollups
 from server.results.periods import Period, PeriodKind, is_closed, periods_with_data
 from server.results.privacy import mask_personal_data
@@ -49,7 +50,6 @@ from server.web.results_view import (
     load_names,
     percent,
     period_label,
-    utc_time_text,
 )
 from server.web.site import Site
 from server.web.templating import SECURITY_HEADERS, Page, Templates
@@ -362,7 +362,7 @@ def routes(site: Site, templates: Templates) -> APIRouter:
             chart=chart,
             late=late,
             comments=[(service_name.get(c.service_id, c.service_id), text) for c, text in comments],
-            taken_at=utc_time_text(shot.taken_at),
+            taken_at=local_time_text(shot.taken_at),
             percent=percent,
             interval_text=interval_text,
             **context,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -169,11 +168,6 @@ def share_text(share: Share) -> str:
 
 def mean_text(mean: float | None) -> str:
     return "—" if mean is None else f"{mean:.2f}"
-
-
-def utc_time_text(moment: datetime) -> str:
-    """A server-side moment as text, e.g. 2026-01-14 09:30 UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 CHANNEL_NAMES = {
