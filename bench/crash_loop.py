@@ -141,7 +141,7 @@ class Citizens:
         flow.start()
         flow.choose(rng.choice(flow.services()).id)
         flow.rate(rng.randint(1, 5))
-        if flow.saving:
+        if flow.in_flight:
             self._settle()
             self.ratings += 1
         if flow.step is Step.REASONS:
@@ -149,12 +149,12 @@ class Citizens:
                 if rng.random() < 0.3:
                     flow.toggle_reason(reason.id)
             flow.submit_reasons()
-            if flow.saving:
+            if flow.in_flight:
                 self._settle()
         if flow.step is Step.COMMENT:
             if rng.random() < 0.3:
                 flow.submit_comment(rng.choice(COMMENTS))
-                if flow.saving:
+                if flow.in_flight:
                     self._settle()
             else:
                 flow.skip()

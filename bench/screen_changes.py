@@ -2,24 +2,29 @@
 
 Runs the real kiosk (``KioskApp``, demo catalog, a real database in a temporary folder,
 offscreen) and a scripted citizen who taps a real button on each screen: Start, a service, a
-face (the rating is committed by the writer thread before the next screen shows), a reason
-and "Next", "Skip" on the comment. Each tap is timed from the click until the next screen's
-first paint is done. With ``--busy`` (the default) a second process spins on the other core
-the whole time, as a sync or a virus scan would.
+face, a reason and "Next", "Skip" on the comment. Each tap is timed from the click until the
+next screen's first paint is done. The steps marked "(commit)" hand a record to the writer
+thread, whose commit runs while the next screen is drawn; "thank you" (after "Skip") waits
+until every record of the session is committed, so that step includes any commit still
+running. A second process spins on the other core the whole time (unless ``--no-busy``), as
+a sync or a virus scan would. ``--profile`` runs cProfile during each step's taps only and
+prints, per step, where the time went.
 
 The peer, in the same run and under the same load, is the floor of any screen change in Qt
 Widgets: a bare ``QStackedWidget`` of two labelled pages switched by a button's click, timed
 the same way. Prints p50 / p99 / max per step and for all steps, and the ratio to the peer.
 Target (p99 of all steps, other core busy): 50 ms.
 
-    python bench/screen_changes.py [--sessions 200] [--no-busy]
+    python bench/screen_changes.py [--sessions 200] [--no-busy] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import multiprocessing
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -47,6 +52,7 @@ from kiosk.flow import Step  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 
 TARGET_P99_MS = 50.0
+PROFILE_ROWS = 25
 SERVICE = "free-canteen"
 
 
@@ -152,10 +158,30 @@ def peer(app: QApplication, painted: Painted, switches: int) -> list[float]:
     return times
 
 
-def kiosk_steps(app: QApplication, painted: Painted, sessions: int) -> dict[str, list[float]]:
+def kiosk_steps(
+    app: QApplication,
+    painted: Painted,
+    sessions: int,
+    unsaved: dict[str, int],
+    profiles: dict[str, cProfile.Profile] | None = None,
+) -> dict[str, list[float]]:
+    """Times per step; ``unsaved`` counts, per step, the next screens that had painted while
+    the tap's record was still being committed (the flow did not wait for it). With
+    ``profiles``, each step's taps (and only they) are profiled, one profile per step."""
     from ui.kiosk_app import KioskApp
 
     times: dict[str, list[float]] = {}
+
+    def step(name: str, tap: Callable[[], None], next_page: Callable[[], QWidget | None]) -> None:
+        profile = None if profiles is None else profiles.setdefault(name, cProfile.Profile())
+        if profile is not None:
+            profile.enable()
+        try:
+            times.setdefault(name, []).append(timed_tap(app, painted, tap, next_page))
+        finally:
+            if profile is not None:
+                profile.disable()
+
     with tempfile.TemporaryDirectory(prefix="ukuk-screens-") as folder:
         kiosk = KioskApp(Path(folder), demo_catalog(), Settings(), demo=True)
         flow, window = kiosk.flow, kiosk.window
@@ -184,30 +210,22 @@ def kiosk_steps(app: QApplication, painted: Painted, sessions: int) -> dict[str,
             score = 1 + session % 5  # every face; the reasons screen follows each
             welcome = window.screens[Step.WELCOME]
             assert isinstance(welcome, WelcomeScreen)
-            times.setdefault("start", []).append(
-                timed_tap(app, painted, welcome.start.click, shown(Step.CHOOSE))
-            )
+            step("start", welcome.start.click, shown(Step.CHOOSE))
             choose = window.screens[Step.CHOOSE]
             assert isinstance(choose, ChooseScreen)
-            times.setdefault("service", []).append(
-                timed_tap(app, painted, choose.tiles[SERVICE].click, shown(Step.RATE))
-            )
+            step("service", choose.tiles[SERVICE].click, shown(Step.RATE))
             rate = window.screens[Step.RATE]
             assert isinstance(rate, RateScreen)
-            times.setdefault("face (commit)", []).append(
-                timed_tap(app, painted, rate.faces[score].click, shown(Step.REASONS))
-            )
+            step("face (commit)", rate.faces[score].click, shown(Step.REASONS))
+            unsaved["face (commit)"] += flow.in_flight > 0
             reasons = window.screens[Step.REASONS]
             assert isinstance(reasons, ReasonsScreen)
             next(iter(reasons.chips.values())).click()
-            times.setdefault("reasons (commit)", []).append(
-                timed_tap(app, painted, reasons.next.click, shown(Step.COMMENT))
-            )
+            step("reasons (commit)", reasons.next.click, shown(Step.COMMENT))
+            unsaved["reasons (commit)"] += flow.in_flight > 0
             comment = window.screens[Step.COMMENT]
             assert isinstance(comment, CommentScreen)
-            times.setdefault("skip comment", []).append(
-                timed_tap(app, painted, comment.skip.click, shown(Step.THANKS))
-            )
+            step("skip comment", comment.skip.click, shown(Step.THANKS))
             flow.config.thanks_s = 0
             flow.tick()  # back to Welcome
             flow.config.thanks_s = 3600
@@ -220,6 +238,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--no-busy", dest="busy", action="store_false")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each step's taps with cProfile and print where the time goes "
+        "(the times printed are then the profiler's, not figures)",
+    )
     args = parser.parse_args()
     app = QApplication([])
     painted = Painted(app)
@@ -229,7 +253,9 @@ def main() -> int:
         busy.start()
     try:
         floor = peer(app, painted, args.sessions * 5)
-        steps = kiosk_steps(app, painted, args.sessions)
+        unsaved = {"face (commit)": 0, "reasons (commit)": 0}
+        profiles: dict[str, cProfile.Profile] | None = {} if args.profile else None
+        steps = kiosk_steps(app, painted, args.sessions, unsaved, profiles)
     finally:
         if busy is not None:
             busy.terminate()
@@ -245,6 +271,13 @@ def main() -> int:
             f"{name:<20} {statistics.median(values):7.1f} {percentile(values, 99):7.1f} "
             f"{max(values):7.1f}"
         )
+    print(
+        "next screen painted while the tap's record was still being committed: "
+        + ", ".join(f"{name} {count} of {args.sessions}" for name, count in unsaved.items())
+    )
+    for name, profile in (profiles or {}).items():
+        print(f"\n-- {name}: cProfile of its {args.sessions} taps, by cumulative time")
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(PROFILE_ROWS)
     p99 = percentile(every, 99)
     print(
         f"kiosk / peer: p50 {statistics.median(every) / statistics.median(floor):.1f} ×, "

@@ -28,6 +28,9 @@ log = logging.getLogger("kiosk.database")
 
 T = TypeVar("T")
 
+DB_FILE = "kiosk.db"
+"""The kiosk's database, in its data folder."""
+
 
 class KioskDatabase:
     """One kiosk database for the whole app: a writer thread, a read connection, start-up
@@ -123,3 +126,35 @@ def _start_facts(store: Store, demo: bool) -> tuple[str, bool, str | None]:
     if demo and not store.is_demo():
         store.mark_demo()
     return store.device_id, store.is_demo(), store.get_meta(META_NOTICE)
+
+
+class Opening:
+    """A :class:`KioskDatabase` opened on a thread of its own, started before the kiosk loads
+    its UI: the check (``quick_check`` reads the whole file, long on a tablet holding months of
+    ratings) and the opening run while Qt and the screens are imported (SQLite works without
+    holding Python's lock), and the GUI thread waits only for what is left, if anything.
+    :meth:`result` raises what opening raised, where the kiosk would have met it."""
+
+    def __init__(
+        self, path: Path | str, clock: Callable[[], datetime] = utc_now, *, demo: bool = False
+    ) -> None:
+        self._database: KioskDatabase | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._open, args=(Path(path), clock, demo), name="database-open", daemon=True
+        )
+        self._thread.start()
+
+    def _open(self, path: Path, clock: Callable[[], datetime], demo: bool) -> None:
+        try:
+            self._database = KioskDatabase(path, clock, demo=demo)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._error = exc
+
+    def result(self) -> KioskDatabase:
+        """The open database, once it is; or the error that kept it from opening."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._database is not None
+        return self._database

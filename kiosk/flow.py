@@ -8,6 +8,13 @@ here (idle timeout, "Still there?", double-tap guard) is tested without a GUI or
 Records are append-only (see ``common.records``): the rating is written when the face is tapped,
 reasons when the citizen moves on from the reasons step (or walks away after choosing some), a
 comment when it is sent. A comment typed but never sent is not kept: the citizen did not say it.
+
+Each record is handed to the writer and the next screen opens at once; the commit (an fsync,
+slow on a loaded tablet) runs while the citizen reads it. "Thank you" is the one promise that
+something is stored, so it waits until every record of the session is committed, and a failed
+save shows the error screen wherever the citizen is. Reasons and a comment name their rating's
+uuid, which the store gives, so they go to the writer once their rating is committed: a record
+never points at a rating that was not saved.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -69,6 +76,28 @@ class StoreSaver:
             done(record)
 
 
+@dataclass(eq=False)
+class Session:
+    """One citizen's records on their way to the disk.
+
+    The writer's answers find the session they belong to even after it ended (the citizen
+    walked away), so a late commit or failure never touches the next citizen's session."""
+
+    rated: bool = False
+    """A rating was handed to the writer."""
+    rating: Record | None = None
+    """The rating, once committed."""
+    rating_failed: bool = False
+    waiting: int = 0
+    """Records handed to the writer, or held for their rating, and not yet reported."""
+    held: list[Draft] = field(default_factory=list)
+    """Reasons or a comment given before their rating was committed: they need its uuid."""
+    landed: list[Record] = field(default_factory=list)
+    """Records committed, in the order the writer reported them."""
+    reasons_sent: bool = False
+    """The reasons went to the writer (or wait for the rating): never twice."""
+
+
 @dataclass
 class FlowConfig:
     center_id: str
@@ -115,12 +144,12 @@ class Flow:
 
     def _reset(self) -> None:
         self.step = Step.WELCOME
+        self.session = Session()
         self.service: Service | None = None
         self.score: int | None = None
-        self.rating: Record | None = None
         self.selected: list[str] = []
-        self.reasons_saved = False
         self.saving = False
+        """The citizen is done and "thank you" waits for the session's last commit."""
         self.error: StorageError | None = None
         self.prompt_deadline: float | None = None
         self.step_since = self.clock()
@@ -136,6 +165,21 @@ class Flow:
             listener()
 
     # -- what the screens show ---------------------------------------------------------------
+
+    @property
+    def rating(self) -> Record | None:
+        """This session's rating, once committed."""
+        return self.session.rating
+
+    @property
+    def in_flight(self) -> int:
+        """This session's records not yet committed (or reported failed)."""
+        return self.session.waiting
+
+    @property
+    def landed(self) -> tuple[Record, ...]:
+        """This session's records committed so far, oldest first."""
+        return tuple(self.session.landed)
 
     def services(self) -> list[Service]:
         """The services this kiosk offers, in the order staff chose."""
@@ -235,19 +279,22 @@ class Flow:
         self._go(Step.RATE)
 
     def rate(self, score: int) -> None:
-        """The tap is the rating: it is saved now, before anything else is shown."""
+        """The tap is the rating: it goes to the writer now, and the next step opens while
+        it is committed."""
         if self.step is not Step.RATE or self.saving or not 1 <= score <= 5:
             return
         if not self._tap(("rate", score)):
             return
         assert self.service is not None
         self.score = score
-        self.saving = True
-        # Handed to the writer first, so its commit runs while the screen shows "saving".
-        self.saver.save(
-            self._draft(Kind.RATING, score=score, flags=self._burst_flags()), self._rating_saved
-        )
-        self._changed()
+        self.session.rated = True
+        # Handed to the writer before the next screen is drawn, so the commit runs meanwhile.
+        self._save(self._draft(Kind.RATING, score=score, flags=self._burst_flags()))
+        if self.step is Step.RATE:  # not if a saver on this thread reported a failure
+            if self.reasons():
+                self._go(Step.REASONS)
+            else:
+                self._after_reasons()
 
     def _burst_flags(self) -> tuple[str, ...]:
         """Flag (never drop) a rating that arrives in a burst: someone may be stuffing."""
@@ -257,17 +304,6 @@ class Flow:
             self._recent_ratings.popleft()
         self._recent_ratings.append(now)
         return (Flag.BURST,) if len(self._recent_ratings) > self.config.burst_count else ()
-
-    def _rating_saved(self, result: SaveResult) -> None:
-        self.saving = False
-        if isinstance(result, StorageError):
-            self._failed(Kind.RATING, result)
-            return
-        self.rating = result
-        if self.reasons():
-            self._go(Step.REASONS)
-        else:
-            self._after_reasons()
 
     def toggle_reason(self, reason_id: str) -> None:
         if self.step is not Step.REASONS or self.saving:
@@ -285,27 +321,21 @@ class Flow:
     def submit_reasons(self) -> None:
         if self.step is not Step.REASONS or self.saving or not self._tap("submit-reasons"):
             return
-        if not self.selected:
+        if self.selected:
+            self.session.reasons_sent = True
+            self._save(self._reasons_draft())
+        if self.step is Step.REASONS:
             self._after_reasons()
-            return
-        self.saving = True
-        self.saver.save(self._reasons_draft(), self._reasons_saved)
-        self._changed()
 
     def _reasons_draft(self) -> Draft:
         ordered = tuple(r.id for r in self.reasons() if r.id in self.selected)
         return self._draft(Kind.REASONS, reasons=ordered)
 
-    def _reasons_saved(self, result: SaveResult) -> None:
-        self.saving = False
-        if isinstance(result, StorageError):
-            self._failed(Kind.REASONS, result)
-            return
-        self.reasons_saved = True
-        self._after_reasons()
-
     def _after_reasons(self) -> None:
-        self._go(Step.COMMENT if self.config.ask_comment else Step.THANKS)
+        if self.config.ask_comment:
+            self._go(Step.COMMENT)
+        else:
+            self._done()
 
     def skip(self) -> None:
         if self.saving or not self._tap(("skip", self.step)):
@@ -314,25 +344,25 @@ class Flow:
             self.selected.clear()
             self._after_reasons()
         elif self.step is Step.COMMENT:
-            self._go(Step.THANKS)
+            self._done()
 
     def submit_comment(self, text: str) -> None:
         if self.step is not Step.COMMENT or self.saving or not self._tap("submit-comment"):
             return
         text = text.strip()[: self.config.comment_max_len]
-        if not text:
-            self._go(Step.THANKS)
-            return
-        self.saving = True
-        self.saver.save(self._draft(Kind.COMMENT, comment=text), self._comment_saved)
-        self._changed()
+        if text:
+            self._save(self._draft(Kind.COMMENT, comment=text))
+        if self.step is Step.COMMENT:
+            self._done()
 
-    def _comment_saved(self, result: SaveResult) -> None:
-        self.saving = False
-        if isinstance(result, StorageError):
-            self._failed(Kind.COMMENT, result)
-            return
-        self._go(Step.THANKS)
+    def _done(self) -> None:
+        """The citizen has answered: thank them now if all is committed, else once it is
+        (the screen shows "saving" meanwhile)."""
+        if self.session.waiting:
+            self.saving = True
+            self._changed()
+        else:
+            self._go(Step.THANKS)
 
     def keep_alive(self) -> None:
         """The "Continue" button on the "Still there?" prompt."""
@@ -342,9 +372,64 @@ class Flow:
         self.prompt_deadline = None
         self._changed()
 
-    def _failed(self, kind: Kind, error: StorageError) -> None:
+    # -- saving ------------------------------------------------------------------------------
+
+    def _save(self, draft: Draft) -> None:
+        """Count the record as this session's until the writer reports; reasons and a comment
+        wait for their rating's commit, whose uuid they carry."""
+        session = self.session
+        session.waiting += 1
+        if draft.kind == Kind.RATING:
+            self._hand_over(session, draft)
+        elif session.rating is not None:
+            self._hand_over(session, replace(draft, rating_uuid=session.rating.uuid))
+        else:
+            session.held.append(draft)
+
+    def _hand_over(self, session: Session, draft: Draft) -> None:
+        self.saver.save(draft, lambda result: self._reported(session, draft.kind, result))
+
+    def _reported(self, session: Session, kind: str, result: SaveResult) -> None:
+        """The writer's answer for one of ``session``'s records (on the flow's thread)."""
+        session.waiting -= 1
+        current = session is self.session
+        if isinstance(result, StorageError):
+            if kind == Kind.RATING:
+                self._drop_held(session, result)
+            if not current:
+                log.error("a %s given before the citizen left could not be saved: %s", kind, result)
+            elif self.step is Step.ERROR:
+                log.error("the %s just given could not be saved either: %s", kind, result)
+            else:
+                self._failed(kind, result)
+            return
+        session.landed.append(result)
+        if kind == Kind.RATING:
+            session.rating = result
+            held, session.held = session.held, []
+            for draft in held:
+                self._hand_over(session, replace(draft, rating_uuid=result.uuid))
+        if not current or self.step is Step.ERROR:
+            return
+        if self.saving and not session.waiting:
+            self.saving = False
+            self._go(Step.THANKS)
+        else:
+            self._changed()  # what was given is now stored (Listen says so)
+
+    def _drop_held(self, session: Session, error: StorageError) -> None:
+        """Reasons or a comment whose rating was not saved are not written: they would point
+        at nothing. The rating's failure is what the citizen (or the log) is told."""
+        session.rating_failed = True
+        for draft in session.held:
+            log.error("the %s could not be saved, as its rating was not: %s", draft.kind, error)
+        session.waiting -= len(session.held)
+        session.held = []
+
+    def _failed(self, kind: str, error: StorageError) -> None:
         log.error("the %s just given could not be saved: %s", kind, error)
         self.error = error
+        self.saving = False
         self._go(Step.ERROR)
 
     # -- time --------------------------------------------------------------------------------
@@ -372,10 +457,13 @@ class Flow:
             self._changed()
 
     def _finish_session(self) -> None:
-        """Back to Welcome for the next person: keep what was answered, reset the rest."""
-        if self.step is Step.REASONS and self.selected and not self.reasons_saved:
-            self.saver.save(self._reasons_draft(), self._late_saved)
-        if self.rating is not None:
+        """Back to Welcome for the next person: keep what was answered, reset the rest. The
+        session's records still in flight are committed (or reported) after it ends."""
+        session = self.session
+        if self.step is Step.REASONS and self.selected and not session.reasons_sent:
+            session.reasons_sent = True
+            self._save(self._reasons_draft())
+        if session.rated and not session.rating_failed:
             self.cooldown_until = self.clock() + self.config.cooldown_s
         self.language = self.config.default_language
         self.large_text = False
@@ -384,11 +472,6 @@ class Flow:
             self.catalog, self._next_catalog = self._next_catalog, None
         self._reset()
         self._changed()
-
-    @staticmethod
-    def _late_saved(result: SaveResult) -> None:
-        if isinstance(result, StorageError):
-            log.error("reasons chosen before the citizen left could not be saved: %s", result)
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Swap catalogs only between citizens: now if at Welcome, else when the session ends."""
@@ -401,10 +484,12 @@ class Flow:
     # -- records -----------------------------------------------------------------------------
 
     def _draft(self, kind: str, **values: object) -> Draft:
+        """A record as given now; a reasons or comment draft gets its rating's uuid when it is
+        handed to the writer (:meth:`_save`)."""
         assert self.service is not None
         return Draft(
             kind=kind,
-            rating_uuid=self.rating.uuid if self.rating else None,
+            rating_uuid=None,
             center_id=self.config.center_id,
             service_id=self.service.id,
             catalog_version=self.catalog.version,

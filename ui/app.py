@@ -12,27 +12,27 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QResizeEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from common.theme import Theme
 from kiosk.flow import Flow, Step
 from ui import i18n
-from ui.guide import Guide
 from ui.header import Header
 from ui.lockdown import KeyGuard
 from ui.metrics import Metrics
 from ui.screens.base import Screen
 from ui.screens.still_there import StillThereOverlay
 from ui.screens.welcome import WelcomeScreen
-from ui.speech import SpeechSink
-from ui.staff.services import StaffServices
 from ui.tasks import Tasks
 from ui.theme import DEMO_THEME, high_contrast, style_sheet
 
 if TYPE_CHECKING:
+    from ui.guide import Guide
+    from ui.speech import SpeechSink
     from ui.staff.admin import AdminPanel
     from ui.staff.pin_screen import PinScreen
+    from ui.staff.services import StaffServices
 
 log = logging.getLogger("ui.app")
 
@@ -40,11 +40,12 @@ TICK_MS = 250
 STAFF_IDLE_S = 120
 WINDOWED_SIZE = QSize(1280, 800)
 """What ``--windowed`` asks for, when the screen has room for it."""
+KEY_PRESS = QEvent.Type.KeyPress
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
     QEvent.Type.TouchUpdate,
-    QEvent.Type.KeyPress,
+    KEY_PRESS,
 )
 
 
@@ -109,6 +110,17 @@ class PageStack(QStackedWidget):
         super().__init__(parent)
         self.currentChanged.connect(self.updateGeometry)
 
+    def add_page(self, page: QWidget) -> int:
+        """Add ``page`` sized for the stack and, while the stack is shown, arranged for that
+        size at once: a hidden widget gets its resize event only when shown, after the stack
+        has taken its minimum size, and a page laid out for its default size would stretch
+        the window, which never shrinks back by itself."""
+        size = self.size()
+        page.resize(size)
+        if self.isVisible():
+            QApplication.sendEvent(page, QResizeEvent(size, QSize()))
+        return self.addWidget(page)
+
     def sizeHint(self) -> QSize:
         page = self.currentWidget()
         return page.sizeHint() if page is not None else super().sizeHint()
@@ -120,7 +132,7 @@ class PageStack(QStackedWidget):
         return page.minimumSizeHint().expandedTo(page.minimumSize())
 
 
-class KioskWindow(QMainWindow):
+class KioskWindow(QWidget):
     setup_requested = Signal()
     """Staff asked for the setup wizard (or opened the staff screens with no PIN set)."""
 
@@ -136,6 +148,12 @@ class KioskWindow(QMainWindow):
         """A staff page that does not time out (the first-run setup)."""
         """Only the staff panel's "Exit" sets this; citizens cannot close the kiosk."""
         self.setWindowTitle("Ukukavshiri")
+        # A plain widget, not a QMainWindow: a main window moves its central widget through
+        # a (zero-length) animation, and the first animation's private timer object, passed
+        # to the application's event filters, makes Qt for Python set up every QtCore and
+        # QtGui class at once, a good part of the kiosk's start (docs/performance.md).
+        self.setObjectName("kiosk")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._language = ""
         self._look: tuple[object, ...] = ()
         self._staff_activity = 0.0
@@ -153,7 +171,9 @@ class KioskWindow(QMainWindow):
         self.stack = PageStack()
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(self.pages)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
         self.screens = Screens(self._make_screen)
         self.overlay = StillThereOverlay(flow, central)
         self.pin_screen: PinScreen | None = None
@@ -171,10 +191,12 @@ class KioskWindow(QMainWindow):
         app = QApplication.instance()
         if app is None:  # a widget cannot exist without one; this only tells the type checker
             raise RuntimeError("the kiosk window needs a running QApplication")
-        app.installEventFilter(self)
+        # The filter installed last sees an event first: this window's (activity, and keys
+        # for the guide) before the lockdown's, so the guide may use a key the lockdown
+        # would refuse.
         app.installEventFilter(self.key_guard)
-        self.guide = Guide(self)
-        """Keys and Listen; installed last, so it sees a key before the lockdown does."""
+        app.installEventFilter(self)
+        self._guide: Guide | None = None
         self.refresh()
 
     # -- look ---------------------------------------------------------------------------------
@@ -202,7 +224,8 @@ class KioskWindow(QMainWindow):
         self.header.municipality = theme.municipality
         self.header.apply_theme(theme, metrics)
         self.overlay.apply_metrics(metrics)
-        self.guide.apply_metrics(metrics)
+        if self._guide is not None:
+            self._guide.apply_metrics(metrics)
         for screen_widget in self.screens.values():
             screen_widget.apply_theme(theme, metrics)
 
@@ -228,24 +251,20 @@ class KioskWindow(QMainWindow):
             self.stack.setCurrentWidget(screen)
         self.header.show_state(flow)
         self.overlay.show_state(flow)
-        self.guide.show_state(flow)
+        if self._guide is not None:
+            self._guide.show_state(flow)
 
     def _make_screen(self, step: Step) -> Screen:
         """A citizen screen, made when first needed (or after the first frame, see
         :meth:`make_screens`) in the look and language of the moment."""
         screen = screen_type(step)(self.flow)
-        # Sized, styled and translated before it joins the stack: a screen laid out for its
-        # default size would stretch the window, which never shrinks back by itself.
-        size = self.stack.size()
-        screen.resize(size)
-        # A hidden widget gets its resize event only when shown, after the stack has taken
-        # its minimum size: deliver it now, so the screen arranges itself for this size.
-        QApplication.sendEvent(screen, QResizeEvent(size, QSize()))
+        # Sized, styled and translated before it joins the stack (``PageStack.add_page``).
+        screen.resize(self.stack.size())
         if self._look:
             screen.apply_theme(self.theme(), self.metrics)
         if self._language:
             screen.retranslate()
-        self.stack.addWidget(screen)
+        self.stack.add_page(screen)
         return screen
 
     def make_screens(self) -> None:
@@ -260,6 +279,23 @@ class KioskWindow(QMainWindow):
     def current_screen(self) -> Screen:
         return self.screens[self.flow.step]
 
+    @property
+    def guide(self) -> Guide:
+        """Keys and Listen (:meth:`make_guide`)."""
+        return self.make_guide()
+
+    def make_guide(self) -> Guide:
+        """The guide, made on first use: the kiosk makes it once the first frame is shown
+        (Listen is off at Welcome until a citizen turns it on), or earlier the first key or
+        Listen's offer makes it; its modules are imported then."""
+        if self._guide is None:
+            from ui.guide import Guide
+
+            self._guide = Guide(self, self)
+            self._guide.apply_metrics(self.metrics)
+            self._guide.show_state(self.flow)
+        return self._guide
+
     def set_speech(self, sink: SpeechSink | None, default_volume: int = 6) -> None:
         """Offer Listen (speaking through ``sink``), or with ``None`` hide it."""
         self.guide.set_speech(sink, default_volume)
@@ -268,14 +304,19 @@ class KioskWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._apply_look()
-        central = self.centralWidget()
-        if self.overlay.isVisible() and central is not None:
-            self.overlay.setGeometry(central.rect())
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.citizen_page.rect())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in ACTIVITY_EVENTS:
-            self.flow.touch()
-            self._staff_activity = self.flow.clock()
+        """Every touch, click or key anywhere is activity; keys go on to the guide."""
+        kind = event.type()
+        if kind not in ACTIVITY_EVENTS:
+            return False
+        self.flow.touch()
+        self._staff_activity = self.flow.clock()
+        if kind is KEY_PRESS:
+            assert isinstance(event, QKeyEvent)
+            return self.guide.key(event)
         return False
 
     # -- staff -------------------------------------------------------------------------------
@@ -296,9 +337,10 @@ class KioskWindow(QMainWindow):
             self.pin_screen = PinScreen(self.staff.pin, self.tasks)
             self.pin_screen.unlocked.connect(self.open_admin)
             self.pin_screen.cancelled.connect(self.close_staff)
-            self.pages.addWidget(self.pin_screen)
+            self.pages.add_page(self.pin_screen)
         self.pin_screen.reset()
-        self.guide.stop()
+        if self._guide is not None:
+            self._guide.stop()
         self._staff_activity = self.flow.clock()
         self.pages.setCurrentWidget(self.pin_screen)
 
@@ -311,14 +353,14 @@ class KioskWindow(QMainWindow):
         self.admin = AdminPanel(self.staff, self.tasks)
         self.admin.leave.connect(self.close_staff)
         self.admin.rerun_setup.connect(self.setup_requested)
-        self.pages.addWidget(self.admin)
+        self.pages.add_page(self.admin)
         self.pages.setCurrentWidget(self.admin)
         self._staff_activity = self.flow.clock()
 
     def show_staff_page(self, page: QWidget) -> None:
         """Show a staff page (the setup wizard) in place of the citizen screens."""
         self._drop_admin()
-        self.pages.addWidget(page)
+        self.pages.add_page(page)
         self.pages.setCurrentWidget(page)
         self._staff_activity = self.flow.clock()
 
@@ -355,7 +397,8 @@ class KioskWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers and the global event filters (the app may outlive this window in tests)."""
         self.timer.stop()
-        self.guide.shutdown()
+        if self._guide is not None:
+            self._guide.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -44,7 +44,7 @@ from ui.speech import VOLUME_STEPS, SpeechSink
 from ui.widgets.swipe import SWIPE_THRESHOLD_PX, SwipeArea
 
 if TYPE_CHECKING:
-    from ui.app import KioskWindow
+    from ui.kiosk_view import KioskView
 
 ARMED_S = 5.0
 """A second tap on the same control within this many seconds uses it."""
@@ -81,11 +81,14 @@ class Seen:
 
 
 class Guide(QObject):
-    """Installed on the application by the kiosk window; acts only while citizens are at the
-    screen (staff pages keep their keys and taps)."""
+    """Acts only while citizens are at the screen (staff pages keep their keys and taps).
 
-    def __init__(self, window: KioskWindow) -> None:
-        super().__init__(window)
+    Keys reach it through the window's own application-wide filter (:meth:`key`); taps only
+    matter while Listen is on, so only then does it filter the application's events itself:
+    the rest of the time a tap costs it nothing."""
+
+    def __init__(self, window: KioskView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.window = window
         self.flow = window.flow
         self.narrator = Narrator(window)
@@ -98,6 +101,9 @@ class Guide(QObject):
         self._armed: tuple[QWidget, float] | None = None
         self._pending: tuple[QWidget, QPointF] | None = None
         self._seen: Seen | None = None
+        self._held: int | None = None
+        """The screen's words wait for the session's commits; ``flow.landed`` had this many
+        records when it opened."""
         self._ring: FocusRing | None = None
         self._ring_width = 4
         self._placed: QWidget | None = None
@@ -110,8 +116,9 @@ class Guide(QObject):
         assert isinstance(app, QApplication)
         self._app = app
         app.focusChanged.connect(self._focus_changed)
-        app.installEventFilter(self)
+        self._filtering = False
         self._shut = False
+        self._filter_taps(self.flow.listen)
 
     # -- speech ------------------------------------------------------------------------------
 
@@ -160,6 +167,7 @@ class Guide(QObject):
 
     def show_state(self, flow: Flow) -> None:
         """Called by the window after every change of the flow, once the screen shows it."""
+        self._filter_taps(flow.listen)
         seen = Seen.of(flow)
         before, self._seen = self._seen, seen
         if before is None:
@@ -167,6 +175,12 @@ class Guide(QObject):
         if seen.step != before.step:
             self._new_screen(before.step)
             return
+        if self._held is not None and not flow.in_flight:
+            held, self._held = self._held, None
+            if flow.listen:
+                target = self._focused() if self.keys_used else None
+                self._say_screen(self.narrator.saved(flow, held), target)
+                return
         if seen.listen != before.listen:
             if seen.listen:
                 self._listen_on()
@@ -193,6 +207,7 @@ class Guide(QObject):
         flow = self.flow
         self.stop()
         self._armed = self._pending = None
+        self._held = None
         if flow.step is Step.WELCOME:  # the next citizen: no keys, no Listen, the usual volume
             self.keys_used = False
             self.how = How.TOUCH
@@ -203,11 +218,18 @@ class Guide(QObject):
             return
         target = self.first_control() if self.keys_used else None
         self._focus(target)
-        if flow.listen:
-            parts = [*self.narrator.saved(before, flow), self.narrator.screen(flow, self.how)]
-            if target is not None:
-                parts.append(self.narrator.control(target, self.how, flow).text)
-            self.speak(say(*parts))
+        if flow.listen and flow.in_flight:  # "Saved." comes first, once the commit lands
+            self._held = len(flow.landed)
+        elif flow.listen:
+            self._say_screen([], target)
+
+    def _say_screen(self, saved: list[str], target: QWidget | None) -> None:
+        """What was just stored, the screen, and (by keys) the control with the focus."""
+        self._held = None
+        parts = [*saved, self.narrator.screen(self.flow, self.how)]
+        if target is not None:
+            parts.append(self.narrator.control(target, self.how, self.flow).text)
+        self.speak(say(*parts))
 
     def _listen_on(self) -> None:
         """Listen was just turned on: how it works, where the citizen is, and (by keys) the
@@ -320,14 +342,23 @@ class Guide(QObject):
 
     # -- input -------------------------------------------------------------------------------
 
+    def _filter_taps(self, listening: bool) -> None:
+        """Filter the application's taps while Listen is on, and only then."""
+        if listening and not self._filtering and not self._shut:
+            self._app.installEventFilter(self)
+            self._filtering = True
+        elif self._filtering and not listening:
+            self._app.removeEventFilter(self)
+            self._filtering = False
+
+    def key(self, event: QKeyEvent) -> bool:
+        """A key pressed anywhere in the application: True when the guide used it."""
+        if not self.window.citizens_at_screen() or not self.window.isVisible():
+            return False
+        return self._key(event)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.KeyPress:
-            if not self.window.citizens_at_screen() or not self.window.isVisible():
-                return False
-            assert isinstance(event, QKeyEvent)
-            return self._key(event)
-        if kind in MOUSE_EVENTS and self.flow.listen and self.sink is not None:
+        if event.type() in MOUSE_EVENTS and self.flow.listen and self.sink is not None:
             if not isinstance(watched, QWidget) or not self.window.citizens_at_screen():
                 return False
             if not self.window.citizen_page.isAncestorOf(watched):
@@ -490,8 +521,8 @@ class Guide(QObject):
         harmless (closing the window and the app both call it)."""
         if self._shut:
             return
+        self._filter_taps(False)
         self._shut = True
-        self._app.removeEventFilter(self)
         self._app.focusChanged.disconnect(self._focus_changed)
         self.stop()
 

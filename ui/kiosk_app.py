@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from common.catalog import Catalog, CatalogError, load_catalog
 from common.theme import Theme, ThemeError, load_theme
-from kiosk.database import KioskDatabase
+from kiosk.database import DB_FILE, KioskDatabase
 from kiosk.errors import StorageError, os_storage_kind
 from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.pin import PinGuard
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ui.kiosk_app")
 
-DB_FILE = "kiosk.db"
 CATALOG_FILE = "catalog.json"
 THEMES = ("demo", "seaside")
 SPEECH_PROBE_DELAY_MS = 500
@@ -97,11 +96,14 @@ class KioskApp(QObject):
         demo: bool = False,
         speech_probe: Callable[[], SpeechSupport] = probe_speech,
         speech_sink: Callable[[str, int, int], SpeechSink] = EspeakSink,
+        database: Callable[[], KioskDatabase] | None = None,
     ) -> None:
         """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
         ratings are never synced or exported. ``pin_clock``: monotonic seconds for the PIN
-        lock-out. A damaged database is salvaged here (``kiosk.salvage``), before the window
-        opens; the staff panel then says what happened."""
+        lock-out. A damaged database is salvaged as it is opened (``kiosk.salvage``), before
+        the window opens; the staff panel then says what happened. ``database``: the database
+        being opened already (``ui.main`` starts it before Qt loads,
+        :class:`kiosk.database.Opening`); by default it is opened here."""
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
@@ -110,7 +112,11 @@ class KioskApp(QObject):
         self.settings = settings or Settings()
         self.enroller = enroller
         self.sync_options = sync_options or {}
-        self.store = KioskDatabase(self.data_dir / DB_FILE, wall_clock, demo=demo)
+        self.store = (
+            database()
+            if database is not None
+            else KioskDatabase(self.data_dir / DB_FILE, wall_clock, demo=demo)
+        )
         """The one way into the database: writes on its own thread, reads on workers."""
         self.writer = self.store.writer
         self.demo = self.store.is_demo()
@@ -163,13 +169,15 @@ class KioskApp(QObject):
 
     def _first_frame(self, _at: float) -> None:
         """What can wait until Welcome is on the screen (a citizen reads it for a moment
-        before the first tap): the other screens, the device key, the background sync."""
+        before the first tap): keys and Listen, the other screens, the device key, the
+        background sync."""
         self.started = True
         QTimer.singleShot(0, self, self._finish_start)
 
     def _finish_start(self) -> None:
         if self._closed:
             return
+        self.window.make_guide()
         self.window.make_screens()
         self.window.tasks.run(partial(_make_device_key, self.data_dir), lambda _none: None)
         self.start_sync()

@@ -9,7 +9,6 @@ OS-level settings that complete the lockdown are in ``docs/deploy.md``.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import sys
 from collections.abc import Callable
@@ -28,6 +27,9 @@ ESCAPE_KEYS = {
     Qt.Key.Key_Super_R,
     Qt.Key.Key_Meta,
 }
+GUARDED_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+"""What the guard looks at; every other event (there is one for each paint, each move of
+the pointer …) passes at once."""
 MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier
     | Qt.KeyboardModifier.AltModifier
@@ -49,12 +51,13 @@ class KeyGuard(QObject):
         self.refused = 0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) and self.locked():
-            assert isinstance(event, QKeyEvent)
-            if is_escape_key(event):
-                self.refused += 1
-                event.accept()
-                return True
+        if event.type() not in GUARDED_EVENTS or not self.locked():
+            return False
+        assert isinstance(event, QKeyEvent)
+        if is_escape_key(event):
+            self.refused += 1
+            event.accept()
+            return True
         return False
 
 
@@ -67,6 +70,8 @@ class ScreensaverInhibitor:
 
     def inhibit(self) -> bool:
         if sys.platform == "win32":
+            import ctypes
+
             es_continuous, es_display_required = 0x80000000, 0x00000002
             ctypes.windll.kernel32.SetThreadExecutionState(  # type: ignore[attr-defined]
                 es_continuous | es_display_required
@@ -97,6 +102,8 @@ class ScreensaverInhibitor:
 
     def release(self) -> None:
         if self._windows:
+            import ctypes
+
             ctypes.windll.kernel32.SetThreadExecutionState(0x80000000)  # type: ignore[attr-defined]
             self._windows = False
         if self._cookie is None:

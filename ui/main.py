@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from common import __version__
 from common.catalog import Catalog, CatalogError, demo_catalog, load_catalog
+from kiosk.database import DB_FILE, Opening
 from kiosk.errors import StorageError
 from kiosk.logs import setup_logging
 from kiosk.settings import Settings, SettingsError, load_settings
@@ -49,8 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(platformdirs.user_data_dir("ukukavshiri")),
-        help="where the database, settings and catalog live (default: %(default)s)",
+        help=(
+            "where the database, settings and catalog live (default: the user's data folder, "
+            "such as ~/.local/share/ukukavshiri)"
+        ),
     )
     parser.add_argument("--catalog", type=Path, help="use this catalog file")
     parser.add_argument(
@@ -73,8 +75,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def data_folder(args: argparse.Namespace) -> Path:
     """Where this run keeps its files: the demo kiosk's own folder with ``--demo``."""
-    folder: Path = args.data_dir
+    folder: Path = args.data_dir if args.data_dir is not None else user_data_folder()
     return folder / DEMO_FOLDER if args.demo else folder
+
+
+def user_data_folder() -> Path:
+    """The user's data folder, when no ``--data-dir`` is given (a tablet set up as in
+    docs/deploy.md gives one, and so starts without importing platformdirs)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("ukukavshiri"))
 
 
 def choose_catalog(args: argparse.Namespace) -> Catalog:
@@ -113,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
+    # Checked and opened on a thread of its own while Qt and the screens load.
+    opening = Opening(args.data_dir / DB_FILE, demo=args.demo)
     from PySide6.QtWidgets import QApplication
 
     from ui.app import show_kiosk
@@ -126,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     font.setFamilies(FAMILIES)
     app.setFont(font)
     try:
-        kiosk = KioskApp(args.data_dir, catalog, settings, demo=args.demo)
+        kiosk = KioskApp(args.data_dir, catalog, settings, demo=args.demo, database=opening.result)
     except StorageError as exc:  # a damaged file is salvaged; this is what salvage cannot mend
         log.error("the kiosk cannot start: %s", exc)
         return 3
@@ -136,11 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     if kiosk.first_run and not args.demo:
         kiosk.show_wizard()
     inhibitor = ScreensaverInhibitor()
-    if not args.windowed:
-        inhibitor.inhibit()
     kiosk.fullscreen = not args.windowed
     kiosk.apply_cursor()
-    watch_first_frame(app, kiosk.window)
+    # Asking the desktop to keep the screen on is a D-Bus round trip: after the first frame.
+    watch_first_frame(app, kiosk.window, then=None if args.windowed else inhibitor.inhibit)
     show_kiosk(kiosk.window, args.windowed)
     code = self_test.run(kiosk) if self_test else app.exec()
     inhibitor.release()
@@ -148,9 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     return self_test.report(code) if self_test else code
 
 
-def watch_first_frame(app: QApplication, window: QWidget) -> None:
-    """Log how long the start took, once the window has shown something (and exit there
-    when a benchmark asks, ``UKUK_EXIT_AT_FIRST_FRAME``)."""
+def watch_first_frame(
+    app: QApplication, window: QWidget, then: Callable[[], object] | None = None
+) -> None:
+    """Log how long the start took, once the window has shown something, then call ``then``
+    (or exit there when a benchmark asks, ``UKUK_EXIT_AT_FIRST_FRAME``)."""
     from ui.first_frame import FirstFrame, exit_at_first_frame, process_age_s
 
     def shown(_at: float) -> None:
@@ -160,5 +173,7 @@ def watch_first_frame(app: QApplication, window: QWidget) -> None:
         if exit_at_first_frame():
             print(f"first-frame {age if age is not None else -1:.4f}", flush=True)
             app.exit(0)  # quit() would ask the window, which a kiosk refuses to close
+        elif then is not None:
+            then()
 
     FirstFrame(window, shown)

@@ -25,7 +25,7 @@ from ui.speech import VOLUME_STEPS
 from ui.widgets.smiley import SCALE
 
 if TYPE_CHECKING:
-    from ui.app import KioskWindow
+    from ui.kiosk_view import KioskView
     from ui.widgets.keyboard import KeyButton
 
 # The other screens' modules are imported where they are needed, not here: the guide is made
@@ -164,7 +164,7 @@ def char_name(char: str) -> str:
 class Narrator:
     """Sentences for the screens and controls of one kiosk window, in the current language."""
 
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: KioskView) -> None:
         self.window = window
 
     def _language(self) -> str:
@@ -210,18 +210,22 @@ class Narrator:
 
     # -- what was just done --------------------------------------------------------------------
 
-    def saved(self, before: Step, flow: Flow) -> list[str]:
-        """Said when the next screen opens, and only once the answer is stored: the flow
-        moves on from a rating or reasons only after the writer has committed them."""
-        if before is Step.RATE and flow.rating is not None and flow.score is not None:
-            from ui.screens.rate import RateScreen
-
-            face = self.window.screens[Step.RATE]
-            assert isinstance(face, RateScreen)
-            return [face.faces[flow.score].label(), _(SAVED)]
-        if before is Step.REASONS and flow.reasons_saved:
+    def saved(self, flow: Flow, since: int = 0) -> list[str]:
+        """What the writer has committed of this session since ``flow.landed[since]``, said
+        when the commit lands and never before: the next screen opens while the commit runs,
+        and its words wait for it (:mod:`ui.guide`). A rating is named by its face (only a
+        rating has a score), so the citizen hears which one was kept."""
+        landed = flow.landed[since:]
+        if not landed:
+            return []
+        score = next((r.score for r in landed if r.score is not None), None)
+        if score is None:
             return [_(SAVED)]
-        return []
+        from ui.screens.rate import RateScreen
+
+        face = self.window.screens[Step.RATE]
+        assert isinstance(face, RateScreen)
+        return [face.faces[score].label(), _(SAVED)]
 
     def listen_on(self, how: How) -> str:
         return say(_(LISTEN_ON), _(HOW_TO[how]))

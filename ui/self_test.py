@@ -209,7 +209,7 @@ def rate_once(kiosk: KioskApp) -> Record:
     tap(choose.tiles[service.id], f"the tile of {service.id}")
     wait_until(lambda: window.stack.currentWidget() is rate, "the rating faces")
     tap(rate.faces[SCORE], f"face {SCORE}")
-    wait_until(lambda: not flow.saving, "saving the rating")
+    wait_until(lambda: not flow.in_flight, "saving the rating")
     if flow.rating is None:
         raise SelfTestError(f"the rating was not saved: {flow.error}")
     if flow.step not in (Step.REASONS, Step.COMMENT, Step.THANKS):

@@ -1,19 +1,23 @@
 """Slow work (disk, network) off the GUI thread, with the result delivered back on it.
 
 The worker never touches a widget: ``done`` runs on the GUI thread, carried there by a queued
-signal, with either the function's result or the exception it raised.
+signal, with either the function's result or the exception it raised. The workers (and
+``concurrent.futures``) come with the first task, which the kiosk hands over only after its
+first frame.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger("ui.tasks")
 
@@ -23,12 +27,17 @@ class Tasks(QObject):
 
     def __init__(self, parent: QObject | None = None, workers: int = 2) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ui-task")
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
         self.delivered.connect(self._deliver)
         self.pending = 0
 
     def run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> Future[Any]:
         """Run ``work()`` on a worker; call ``done(result_or_exception)`` on this thread."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="ui-task")
         self.pending += 1
         future = self._pool.submit(work)
         future.add_done_callback(partial(self._finished, done))
@@ -49,4 +58,5 @@ class Tasks(QObject):
             log.exception("a background task's result could not be shown")
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=False)

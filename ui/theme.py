@@ -37,7 +37,7 @@ def style_sheet(theme: Theme, m: Metrics) -> str:
     t = theme
     return f"""
     QWidget {{ color: {t.text}; font-size: {m.body}px; }}
-    QMainWindow, QWidget#screen, QScrollArea, QWidget#scrollBody {{ background: {t.background}; }}
+    QWidget#kiosk, QWidget#screen, QScrollArea, QWidget#scrollBody {{ background: {t.background}; }}
     QWidget#header {{ background: {t.primary}; }}
     QLabel#headerTitle {{ color: {t.on_primary}; font-size: {m.small}px; font-weight: bold; }}
     QLabel#title {{ font-size: {m.title}px; font-weight: bold; }}

@@ -10,21 +10,6 @@ from kiosk.flow import Flow, FlowConfig, SaveResult, Step, StoreSaver
 from kiosk.storage import Draft, StorageError, Store
 
 
-class DeferredSaver:
-    """Writes to the real store but reports back only when the test says (a slow disk)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.waiting: list[tuple[Draft, Callable[[SaveResult], None]]] = []
-
-    def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
-        self.waiting.append((draft, done))
-
-    def finish(self) -> None:
-        draft, done = self.waiting.pop(0)
-        done(self.store.append(draft))
-
-
 class FailingSaver:
     def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
         done(StorageError("full", "kiosk.db", "database or disk is full"))
@@ -118,20 +103,6 @@ def test_without_the_comment_step_thanks_follows_reasons(make_flow, clock):
     _tap(clock, flow.choose, "homeless-shelter")
     _tap(clock, flow.rate, 3)
     assert flow.step is Step.THANKS
-
-
-def test_thanks_waits_for_the_commit(make_flow, clock, store):
-    saver = DeferredSaver(store)
-    flow = make_flow(saver=saver)
-    _tap(clock, flow.start)
-    _tap(clock, flow.choose, "free-canteen")
-    _tap(clock, flow.rate, 1)
-    assert flow.step is Step.RATE and flow.saving
-    _tap(clock, flow.rate, 5)  # a second face while saving is ignored
-    assert len(saver.waiting) == 1
-    saver.finish()
-    assert flow.step is Step.REASONS
-    assert [r.score for r in store.records()] == [1]
 
 
 def test_double_tap_on_the_same_control_is_ignored(make_flow, clock, store):

@@ -58,7 +58,7 @@ class Citizens:
         """Tap a control that saves a record, and wait until the flow has its result."""
         self.tap(name)
         deadline = time.monotonic() + SAVE_TIMEOUT_S
-        while self.flow.saving:
+        while self.flow.saving or self.flow.in_flight:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no answer to a save at {self.flow.step}")
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)

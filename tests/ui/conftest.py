@@ -127,7 +127,10 @@ class Kiosk:
             parent = parent.parentWidget()
 
     def wait_for(self, step: Step) -> None:
-        self.qtbot.waitUntil(lambda: self.flow.step is step and not self.flow.saving)
+        """Until ``step`` shows and the writer has answered for every record given so far
+        (the screen opens before the commit lands)."""
+        flow = self.flow
+        self.qtbot.waitUntil(lambda: flow.step is step and not flow.saving and not flow.in_flight)
 
     def records(self) -> list:
         with Store(self.db_path) as store:
@@ -246,7 +249,7 @@ class StaffKiosk:
         flow.choose(service)
         self.clock.advance(1)
         flow.rate(score)
-        self.qtbot.waitUntil(lambda: flow.step is not Step.RATE and not flow.saving)
+        self.qtbot.waitUntil(lambda: flow.step is not Step.RATE and not flow.in_flight)
         self.clock.advance(flow.config.idle_timeout_s + 1)
         flow.tick()
         self.clock.advance(flow.config.still_there_s + 1)

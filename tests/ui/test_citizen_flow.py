@@ -501,3 +501,32 @@ def test_faces_never_touch_their_tiles_edges(make_kiosk, size):
         kiosk.tap("უკან")
         kiosk.wait_for(Step.WELCOME)
     assert arrangements
+
+
+def test_the_chips_follow_the_reasons_offered_from_one_citizen_to_the_next(make_kiosk):
+    """Low and high scores offer different reasons (four and three here): the chips shown,
+    and the reason each one records, are always those offered now."""
+    kiosk = make_kiosk()
+    screen = kiosk.window.screens[Step.REASONS]
+    chosen = []
+    for face in ("Very dissatisfied", "Very satisfied", "Dissatisfied"):
+        kiosk.tap("English")
+        kiosk.tap("Start")
+        kiosk.wait_for(Step.CHOOSE)
+        kiosk.tap("Free canteen")
+        kiosk.wait_for(Step.RATE)
+        kiosk.tap(face)
+        kiosk.wait_for(Step.REASONS)
+        offered = [reason.text.get("en") for reason in kiosk.flow.reasons()]
+        shown = [w for w in screen.findChildren(WrapButton) if w.isVisible()]
+        assert sorted(chip.text_shown() for chip in shown) == sorted(offered)
+        kiosk.tap(offered[-1])
+        chosen.append((kiosk.flow.reasons()[-1].id,))
+        kiosk.tap("Next")
+        kiosk.wait_for(Step.COMMENT)
+        kiosk.tap("Skip")
+        kiosk.wait_for(Step.THANKS)
+        kiosk.idle(5)
+        kiosk.idle(2)
+    assert [r.reasons for r in kiosk.records() if r.kind == "reasons"] == chosen
+    assert len({reasons for reasons in chosen}) == 2

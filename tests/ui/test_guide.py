@@ -213,30 +213,99 @@ def test_listen_by_touch_in_english_and_each_language_button_speaks_its_own(make
     assert (rating.service_id, rating.score, rating.language) == ("newborn-allowance", 3, "en")
 
 
+class SlowDisk:
+    """Holds every record until the test hands it to the real writer."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[Draft, Callable[[SaveResult], None]]] = []
+
+    def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
+        self.held.append((draft, done))
+
+
 def test_saved_is_said_only_once_the_rating_is_committed(make_kiosk):
+    """The reasons screen opens while the rating is committed; its words, "Saved." first,
+    wait for the commit."""
     kiosk = make_kiosk()
-    held: list[tuple[Draft, Callable[[SaveResult], None]]] = []
-
-    class SlowDisk:
-        def save(self, draft: Draft, done: Callable[[SaveResult], None]) -> None:
-            held.append((draft, done))
-
     kiosk.tap("მოსმენა")
     kiosk.flow.start()
     kiosk.flow.choose("free-canteen")
     real, kiosk.flow.saver = kiosk.flow.saver, SlowDisk()
     kiosk.tap("უკმაყოფილო")
+    before = len(kiosk.speech.texts())
     kiosk.tap("უკმაყოფილო")
-    assert kiosk.flow.saving
-    assert held
-    assert not any("შენახულია" in text for text in kiosk.speech.texts())
+    assert kiosk.window.current_screen() is kiosk.window.screens[Step.REASONS]
+    assert kiosk.flow.in_flight == 1
+    assert kiosk.speech.texts()[before:] == []  # nothing is said before the commit
     assert kiosk.records() == []
-    draft, done = held.pop()
-    real.save(draft, done)  # the writer commits, then the flow moves on
+    ((draft, done),) = kiosk.flow.saver.held
+    real.save(draft, done)  # the writer commits; the words follow
     kiosk.wait_for(Step.REASONS)
-    assert said(kiosk).startswith("უკმაყოფილო. შენახულია. რა იყო მთავარი მიზეზი?")
+    assert said(kiosk) == (
+        "უკმაყოფილო. შენახულია. რა იყო მთავარი მიზეზი? აირჩიეთ ერთი ან რამდენიმე, ან "
+        "გამოტოვეთ. 4 ვარიანტი."
+    )
     (rating,) = kiosk.records()
     assert rating.score == 2
+
+
+def test_listen_turned_off_while_a_commit_runs_stays_quiet_when_it_lands(make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.tap("English")
+    kiosk.tap("Listen")
+    kiosk.flow.start()
+    kiosk.flow.choose("free-canteen")
+    real, kiosk.flow.saver = kiosk.flow.saver, SlowDisk()
+    kiosk.tap("Neutral")
+    kiosk.tap("Neutral")
+    kiosk.tap("Listen")
+    kiosk.tap("Listen")
+    assert not kiosk.flow.listen and said(kiosk) == "Listen is off."
+    spoken = len(kiosk.speech.texts())
+    ((draft, done),) = kiosk.flow.saver.held
+    real.save(draft, done)
+    kiosk.wait_for(Step.REASONS)
+    assert kiosk.speech.texts()[spoken:] == []
+
+
+def test_thank_you_is_shown_and_said_only_once_every_answer_is_committed(make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.tap("English")
+    kiosk.tap("Listen")
+    kiosk.flow.start()
+    kiosk.flow.choose("free-canteen")
+    real, kiosk.flow.saver = kiosk.flow.saver, SlowDisk()
+    for name in ("Very dissatisfied", "Very dissatisfied", "Skip", "Skip", "Skip", "Skip"):
+        kiosk.tap(name)
+    comment = kiosk.window.screens[Step.COMMENT]
+    assert kiosk.window.current_screen() is comment  # "saving": Send and Skip wait
+    assert kiosk.flow.saving and not comment.send.isEnabled() and not comment.skip.isEnabled()
+    assert not any("saved" in text.lower() for text in kiosk.speech.texts())
+    ((draft, done),) = kiosk.flow.saver.held
+    real.save(draft, done)
+    kiosk.wait_for(Step.THANKS)
+    assert said(kiosk) == "Thank you! Your answer is saved."
+    assert [r.score for r in kiosk.records()] == [1]
+
+
+def test_a_rating_that_fails_after_the_next_screen_opened_is_never_called_saved(make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.tap("მოსმენა")
+    kiosk.flow.start()
+    kiosk.flow.choose("free-canteen")
+    kiosk.flow.saver = SlowDisk()
+    kiosk.tap("კმაყოფილი")
+    kiosk.tap("კმაყოფილი")
+    assert kiosk.window.current_screen() is kiosk.window.screens[Step.REASONS]
+    ((_draft, done),) = kiosk.flow.saver.held
+    done(StorageError("full", "kiosk.db", "database or disk is full"))
+    assert kiosk.window.current_screen() is kiosk.window.screens[Step.ERROR]
+    assert said(kiosk) == (
+        "ბოდიში, რაღაც შეცდომა მოხდა. თქვენი პასუხი ვერ შეინახა. გთხოვთ, აცნობოთ "
+        "თანამშრომელს. გმადლობთ!"
+    )
+    assert not any("შენახულია" in text for text in kiosk.speech.texts())
+    assert kiosk.records() == []
 
 
 def test_a_rating_that_cannot_be_saved_is_never_called_saved(make_kiosk):

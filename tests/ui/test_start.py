@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
+import threading
 
+import pytest
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.database import DB_FILE, Opening
+from kiosk.errors import StorageError
 from kiosk.flow import Step
 from kiosk.keys import KEY_FILE
+from kiosk.schema import SCHEMA_VERSION
 from tests.sync.helpers import REPO_ROOT, subprocess_env
-from ui.app import SCREEN_TYPES
+from ui.app import SCREEN_TYPES, PageStack
 from ui.first_frame import EXIT_AT_FIRST_FRAME
+from ui.speech import NO_SOUND, SpeechSupport
 
 NOT_BEFORE_THE_FIRST_FRAME = (
     "qtawesome",  # icons: the first one is on the services screen
@@ -21,6 +32,16 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "ui.staff.pin_screen",
     "ui.screens.comment",
     "ui.screens.rate",
+    "ui.screens.reasons",  # the "Still there?" prompt no longer pulls these in
+    "ui.screens.choose",
+    "ui.guide",  # keys and Listen: made after the first frame
+    "ui.narration",
+    "ui.focus",
+    "ui.keypad",
+    "ui.widgets.smiley",
+    "logging.handlers",  # the kiosk's log rotates by itself
+    "concurrent.futures",  # the workers come with the first task
+    "platformdirs",  # --data-dir is given, as on a tablet set up by docs/deploy.md
 )
 
 PROBE = """
@@ -67,6 +88,81 @@ def test_a_screen_asked_for_is_made_at_once_in_the_look_of_the_moment(make_kiosk
     rate = window.screens[Step.RATE]  # made now if the idle-time making had not reached it
     assert window.stack.indexOf(rate) >= 0
     assert rate.metrics == window.metrics
+
+
+def test_the_database_opened_while_qt_loads_is_the_one_the_kiosk_uses(make_app, tmp_path, clock):
+    (tmp_path / "data").mkdir()
+    opening = Opening(tmp_path / "data" / DB_FILE, clock.utc, demo=True)
+    kiosk = make_app(None, pin=False, demo=True, database=opening.result)
+    assert kiosk.app.store is opening.result()
+    assert kiosk.app.demo
+    kiosk.app.store.audit("opened early")
+    assert ("opened early", "") in [entry[1:] for entry in kiosk.app.store.audit_log()]
+
+
+def test_what_salvage_cannot_mend_is_raised_where_the_database_is_asked_for(tmp_path):
+    path = tmp_path / DB_FILE
+    newer = sqlite3.connect(path)
+    newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    newer.close()
+    opening = Opening(path)  # fails on its own thread
+    with pytest.raises(StorageError, match="newer"):
+        opening.result()  # and says so here, as the kiosk's start asks for it
+
+
+def test_the_guide_is_made_after_the_first_frame(make_app, qtbot):
+    answer = threading.Event()
+
+    def speech_probe() -> SpeechSupport:  # Listen's offer would make the guide too
+        answer.wait(10)
+        return SpeechSupport(None, NO_SOUND)
+
+    kiosk = make_app(None, pin=False, demo=True, speech_probe=speech_probe)
+    try:
+        qtbot.waitUntil(lambda: kiosk.window._guide is not None, timeout=10_000)
+        assert kiosk.app.started
+        assert kiosk.app.speech_support is None
+    finally:
+        answer.set()
+
+
+def test_a_key_before_the_guide_is_made_makes_it_and_moves_the_focus(make_kiosk):
+    kiosk = make_kiosk(listen=False)  # a window alone: nothing makes the guide but the key
+    window = kiosk.window
+    assert window._guide is None
+    kiosk.qtbot.keyClick(window, Qt.Key.Key_Tab)
+    assert window._guide is not None
+    assert QApplication.focusWidget() is window.screens[Step.WELCOME].start
+
+
+class Arranged(QWidget):
+    """Notes the sizes it was told to arrange itself for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[QSize] = []
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.sizes.append(event.size())
+
+
+def test_a_page_added_to_a_shown_stack_is_arranged_for_its_size_at_once(qtbot):
+    stack = PageStack()
+    qtbot.addWidget(stack)
+    stack.addWidget(QWidget())  # the page shown
+    stack.resize(700, 500)
+    with qtbot.waitExposed(stack):
+        stack.show()
+    page = Arranged()
+    stack.add_page(page)
+    assert page.isHidden()  # not shown, and yet arranged for the stack's size
+    assert page.sizes == [QSize(700, 500)]
+    hidden = PageStack()
+    qtbot.addWidget(hidden)
+    hidden.addWidget(QWidget())
+    later = Arranged()
+    hidden.add_page(later)
+    assert later.sizes == []  # a stack not shown arranges its pages as it is shown
 
 
 def run_bench(name: str, *args: str) -> str:

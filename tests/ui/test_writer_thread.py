@@ -89,7 +89,7 @@ def test_a_full_disk_is_told_to_citizen_and_staff_in_words_not_tracebacks(make_a
     flow.choose("homeless-shelter")
     kiosk.clock.advance(1)
     flow.rate(4)
-    kiosk.qtbot.waitUntil(lambda: not flow.saving)
+    kiosk.qtbot.waitUntil(lambda: not flow.in_flight)
     assert flow.step is Step.ERROR
     assert flow.error.kind == "full"
     lines = [r for r in caplog.records if r.name.startswith(("kiosk", "ui"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QWidget
 
 from common.theme import Theme
 from kiosk.flow import Flow
@@ -46,6 +46,14 @@ def label(object_name: str, wrap: bool = True, center: bool = False) -> QLabel:
     if center:
         widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return widget
+
+
+def action_button(object_name: str) -> QPushButton:
+    """A button that keys reach (a tap leaves the focus where it was), styled by its name."""
+    button = QPushButton()
+    button.setObjectName(object_name)
+    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return button
 
 
 def _least_height(widget: QWidget, width: int) -> int:

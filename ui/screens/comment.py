@@ -45,7 +45,7 @@ class CommentBox(QPlainTextEdit):
 class CommentScreen(Screen):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
-        self._for_rating: object = None
+        self._for_session: object = None
         self._language = flow.language
         self._landscape: bool | None = None
         self._button_floor = 0
@@ -149,8 +149,8 @@ class CommentScreen(Screen):
         self.flow.submit_comment(self.editor.toPlainText())
 
     def show_state(self, flow: Flow) -> None:
-        if flow.rating is not self._for_rating:
-            self._for_rating = flow.rating
+        if flow.session is not self._for_session:  # a new citizen, not a commit landing
+            self._for_session = flow.session
             self.editor.clear()
             self.keyboard.reset(flow.language)
         if flow.language != self._language:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -20,7 +19,7 @@ from kiosk.flow import Flow
 from ui.i18n import _
 from ui.icons import icon
 from ui.metrics import Metrics
-from ui.screens.base import Screen, label
+from ui.screens.base import Screen, action_button, label
 from ui.screens.choose import SCROLLBAR_ROOM, columns_for, longest_word_px
 from ui.widgets.swipe import SwipeArea
 from ui.widgets.wrap_button import BORDER_PX, WrapButton
@@ -29,13 +28,6 @@ CHIP_MIN_BODIES = 14
 """A chip column is at least this many body-text sizes wide."""
 UNCHECKED_MARK = "mdi6.checkbox-blank-outline"
 CHECKED_MARK = "mdi6.checkbox-marked"
-
-
-def action_button(object_name: str) -> QPushButton:
-    button = QPushButton()
-    button.setObjectName(object_name)
-    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-    return button
 
 
 def keep_text_whole(*buttons: QPushButton, floor: int = 0) -> None:
@@ -65,7 +57,11 @@ class ReasonsScreen(Screen):
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(flow, parent)
         self.chips: dict[str, WrapButton] = {}
+        """The chips of the reasons offered now, by reason id."""
+        self._pool: list[WrapButton] = []
+        """Every chip made so far; those beyond the reasons offered now are hidden."""
         self._shown: tuple[object, ...] = ()
+        self._marked: tuple[object, ...] = ()
         self._theme: Theme | None = None
         self.metrics = Metrics(target=56, body=22)
         self._layout = QVBoxLayout(self)
@@ -74,6 +70,8 @@ class ReasonsScreen(Screen):
         self.title = label("title")
         self.hint = label("subtitle")
         self.swipe_area = SwipeArea()
+        self._grid = QGridLayout(self._body())
+        self._grid.setContentsMargins(0, 0, SCROLLBAR_ROOM, 0)
         self.buttons, self.skip, self.next = skip_and_go_row(flow.skip, flow.submit_reasons)
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.hint)
@@ -97,45 +95,67 @@ class ReasonsScreen(Screen):
         room = width - margins.left() - margins.right() - SCROLLBAR_ROOM - m.target // 3
         return columns_for(room, cell, m.gap)
 
-    def _build(self, flow: Flow, columns: int) -> None:
+    def _body(self) -> QWidget:
         body = QWidget()
-        grid = QGridLayout(body)
-        grid.setSpacing(self.metrics.gap)
-        grid.setContentsMargins(0, 0, SCROLLBAR_ROOM, 0)
-        self.chips = {}
-        for index, reason in enumerate(flow.reasons()):
+        self.swipe_area.set_body(body)
+        return body
+
+    def _place(self, flow: Flow, columns: int) -> None:
+        """Lay the offered reasons out in ``columns``, reusing the chips made for earlier
+        ones: a face with other reasons, or another service, costs no new widgets (a chip is
+        made only when more reasons are offered than ever before)."""
+        reasons = flow.reasons()
+        while len(self._pool) < len(reasons):
             chip = WrapButton("chip")
             chip.setCheckable(True)
+            chip.clicked.connect(partial(self._chip_tapped, len(self._pool)))
+            self.swipe_area.swipe.watch(chip)
+            self._pool.append(chip)
+            self._marked = ()
+        grid = self._grid
+        grid.setSpacing(self.metrics.gap)
+        for chip in self._pool:
+            grid.removeWidget(chip)
+        self.chips = {}
+        for index, reason in enumerate(reasons):
+            chip = self._pool[index]
             chip.set_padding(self.metrics.pad)
-            chip.clicked.connect(partial(flow.toggle_reason, reason.id))
-            self.chips[reason.id] = chip
             grid.addWidget(chip, index // columns, index % columns)
-        for column in range(columns):
-            grid.setColumnStretch(column, 1)
-        grid.setRowStretch(grid.rowCount(), 1)
-        self.swipe_area.set_body(body)
+            self.chips[reason.id] = chip
+        for index, chip in enumerate(self._pool):
+            chip.setVisible(index < len(reasons))
+        for column in range(max(columns, grid.columnCount())):
+            grid.setColumnStretch(column, 1 if column < columns else 0)
+        rows = -(-len(reasons) // columns)
+        for row in range(max(rows + 1, grid.rowCount())):
+            grid.setRowStretch(row, 1 if row == rows else 0)
         self._paint_marks()
+
+    def _chip_tapped(self, index: int) -> None:
+        reasons = self.flow.reasons()
+        if index < len(reasons):
+            self.flow.toggle_reason(reasons[index].id)
 
     def _paint_marks(self) -> None:
         """The check box beside each chip: its state is shown by a shape, not colour alone."""
         theme = self._theme
-        if theme is None:
-            return
         size = round(self.metrics.body * 1.4)
-        for chip in self.chips.values():
-            chip.set_check_marks(
-                icon(UNCHECKED_MARK, theme.text), icon(CHECKED_MARK, theme.on_primary), size
-            )
+        if theme is None or self._marked == (theme, size):
+            return
+        self._marked = (theme, size)
+        unchecked, checked = icon(UNCHECKED_MARK, theme.text), icon(CHECKED_MARK, theme.on_primary)
+        for chip in self._pool:
+            chip.set_check_marks(unchecked, checked, size)
 
     def show_state(self, flow: Flow) -> None:
         columns = self._columns(self.width(), flow)
-        # The chips depend on the reasons offered, not on the rating: the next citizen who
-        # gives a low score to the same service finds them made already.
+        # Laid out again only when the reasons offered (or the look) change, never for the
+        # rating alone; and the chips themselves are kept for the next reasons (:meth:`_place`).
         offered = tuple(reason.id for reason in flow.reasons())
         key = (offered, flow.catalog, flow.language, columns, self.metrics, self._theme)
         if key != self._shown:
             self._shown = key
-            self._build(flow, columns)
+            self._place(flow, columns)
         low = flow.score is not None and flow.score <= flow.catalog.low_max
         self.title.setText(_("What was the main reason?") if low else _("What did you like most?"))
         self.hint.setText(_("Choose one or more, or skip."))

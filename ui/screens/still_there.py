@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 from kiosk.flow import Flow
 from ui.i18n import _, ngettext
 from ui.metrics import Metrics
-from ui.screens.base import label
-from ui.screens.reasons import action_button
+from ui.screens.base import action_button, label
 
 CARD_BODIES = 32
 """The prompt's card is at most this many body-text sizes wide, so it reads as one message

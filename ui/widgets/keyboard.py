@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPixmap,
     QResizeEvent,
     QTextCursor,
 )
@@ -88,6 +89,9 @@ class KeyButton(QPushButton):
     The style sheet draws the key (background, border, text colour); the keyboard sizes the
     label, because a style sheet's one ``font-size`` cannot suit keys of every width. Backspace
     and Shift draw a vector glyph in the text colour: the bundled fonts have no such symbols.
+
+    A key keeps its last drawing: the comment screen shows some forty keys at once, and
+    drawing one through the style sheet costs far more than copying it.
     """
 
     def __init__(self, key: Key, parent: QWidget) -> None:
@@ -96,6 +100,7 @@ class KeyButton(QPushButton):
         self.glyph = ""
         self.label = ""
         self.label_font = QFont()
+        self._drawn: tuple[tuple[object, ...], QPixmap] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.setAutoRepeat(False)
         self.setAutoDefault(False)
@@ -134,13 +139,39 @@ class KeyButton(QPushButton):
             self.glyph = glyph
             self.update()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """A new style sheet or palette changes how the key looks: draw it afresh."""
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.PaletteChange):
+            self._drawn = None
+        super().changeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QStylePainter(self)
         option = QStyleOptionButton()
         self.initStyleOption(option)
         option.text = ""
-        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
         color = self.palette().color(QPalette.ColorRole.ButtonText)
+        ratio = self.devicePixelRatioF()
+        look = (
+            int(option.state.value),
+            self.size(),
+            ratio,
+            self.label,
+            self.glyph,
+            self.label_font.key(),
+            color.rgba(),
+        )
+        if self._drawn is None or self._drawn[0] != look:
+            drawing = QPixmap(self.size() * ratio)
+            drawing.setDevicePixelRatio(ratio)
+            drawing.fill(Qt.GlobalColor.transparent)
+            self._draw(QStylePainter(drawing, self), option, color)
+            self._drawn = (look, drawing)
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._drawn[1])
+        painter.end()
+
+    def _draw(self, painter: QStylePainter, option: QStyleOptionButton, color: QColor) -> None:
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
         area = QRectF(self.rect())
         if self.isDown():
             area.translate(0, 1)

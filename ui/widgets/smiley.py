@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractButton, QSizePolicy, QWidget
@@ -192,6 +193,10 @@ class SmileyButton(QAbstractButton):
         super().__init__(parent)
         self._step = scale_step(score)
         self._label_px_cache: tuple[tuple[int, int, str, str], int] | None = None
+        self._fit_cache: tuple[tuple[int, int, str, str, int], LabelFit] | None = None
+        self._drawn: tuple[tuple[object, ...], QPixmap] | None = None
+        """The tile as last drawn, and what it was drawn for: the rate screen shows five at
+        once, and copying a tile costs a small part of drawing it."""
         self.setObjectName("smileyButton")
         self.setProperty("score", score)
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -294,9 +299,15 @@ class SmileyButton(QAbstractButton):
         Starts from the widget font (the app sets a large one) and shrinks until every line
         fits the tile width in at most two lines. Buttons that share a parent use the same,
         smallest, size so a row of them reads evenly, and all reserve two lines so their faces
-        line up.
+        line up. Cached per size, text, font and shared size: every paint asks for it.
         """
         px = min([self._own_label_px(), *(b._own_label_px() for b in self._siblings())])
+        key = (self.width(), self.height(), self.label(), self.font().key(), px)
+        if self._fit_cache is None or self._fit_cache[0] != key:
+            self._fit_cache = (key, self._fit(px))
+        return self._fit_cache[1]
+
+    def _fit(self, px: int) -> LabelFit:
         font, lines = self._shrink(px)
         metrics = QFontMetricsF(font)
         inner = self._label_area()
@@ -355,7 +366,20 @@ class SmileyButton(QAbstractButton):
         return square
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        fit = self.label_fit()
+        ratio = self.devicePixelRatioF()
+        look = (self.size(), ratio, self.isDown(), self.isChecked(), self.isEnabled(), fit)
+        if self._drawn is None or self._drawn[0] != look:
+            drawing = QPixmap(self.size() * ratio)
+            drawing.setDevicePixelRatio(ratio)
+            drawing.fill(Qt.GlobalColor.transparent)
+            self._draw(QPainter(drawing), fit)
+            self._drawn = (look, drawing)
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._drawn[1])
+        painter.end()
+
+    def _draw(self, painter: QPainter, fit: LabelFit) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         if not self.isEnabled():
@@ -368,7 +392,6 @@ class SmileyButton(QAbstractButton):
         painter.setBrush(fill)
         painter.drawRoundedRect(tile, radius, radius)
 
-        fit = self.label_fit()
         paint_face(painter, self.face_rect(fit), self._step.score, fill, ink)
 
         painter.setFont(fit.font)

@@ -9,7 +9,7 @@ check mark, so its state is never told by colour alone.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontMetrics, QIcon
+from PySide6.QtGui import QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 BORDER_PX = 2
@@ -26,7 +26,9 @@ class WrapButton(QPushButton):
         self._icon.setObjectName("buttonIcon")
         self._icon.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._icon.hide()
-        self._marks: tuple[QIcon, QIcon, int] | None = None
+        self._marks: tuple[QPixmap, QPixmap, int] | None = None
+        """The empty box and the check mark, drawn once: a chip shows one or the other at
+        every tap."""
         self._label = QLabel(self)
         self._label.setWordWrap(True)
         self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
@@ -64,14 +66,20 @@ class WrapButton(QPushButton):
         return self._icon
 
     def set_icon(self, icon: QIcon, size: int) -> None:
-        self._icon.setPixmap(icon.pixmap(QSize(size, size), self.devicePixelRatioF()))
+        self._show_pixmap(self._drawn(icon, size), size)
+
+    def _drawn(self, icon: QIcon, size: int) -> QPixmap:
+        return icon.pixmap(QSize(size, size), self.devicePixelRatioF())
+
+    def _show_pixmap(self, pixmap: QPixmap, size: int) -> None:
+        self._icon.setPixmap(pixmap)
         self._icon.setFixedSize(size, size)
         self._icon.show()
         self.updateGeometry()
 
     def set_check_marks(self, unchecked: QIcon, checked: QIcon, size: int) -> None:
         """Show ``unchecked`` (an empty box) or ``checked`` (a check mark) beside the text."""
-        self._marks = (unchecked, checked, size)
+        self._marks = (self._drawn(unchecked, size), self._drawn(checked, size), size)
         self._show_mark()
 
     def set_alignment(self, alignment: Qt.AlignmentFlag) -> None:
@@ -94,7 +102,7 @@ class WrapButton(QPushButton):
         if self._marks is None:
             return
         unchecked, checked, size = self._marks
-        self.set_icon(checked if self.isChecked() else unchecked, size)
+        self._show_pixmap(checked if self.isChecked() else unchecked, size)
         self._icon.setProperty("mark", "check" if self.isChecked() else "box")
 
     def _mark_checked(self, checked: bool) -> None:
