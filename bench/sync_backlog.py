@@ -16,10 +16,12 @@ It prints the ratios catch-up / floor (target at least 0.5) and catch-up / naive
 least 50), each with PASS or MISS; it fails (exit 1) only when a record is missing, never on
 timing. The server runs as a subprocess on 127.0.0.1 (``tests.server.live.LiveServer``), on
 SQLite or, with ``--pg-url`` (default ``$UKUK_PG_URL``; ``--sqlite`` ignores it), PostgreSQL.
-``--profile FILE`` records the server with py-spy during the catch-up and prints its top lines.
+``--profile FILE`` records the server with py-spy during the catch-up and prints its top lines;
+``--profile-kiosk FILE`` does the same for the kiosk's side (this process, which runs the sync
+client).
 
     python bench/sync_backlog.py [--records 50000] [--naive 1000] [--sqlite | --pg-url URL]
-                                 [--heap] [--profile FILE] [--json]
+                                 [--heap] [--profile FILE] [--profile-kiosk FILE] [--json]
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         "--heap", action="store_true", help="also trace the Python heap (slows the sync down)"
     )
     parser.add_argument("--profile", type=Path, help="py-spy raw output of the server's catch-up")
+    parser.add_argument(
+        "--profile-kiosk", type=Path, help="py-spy raw output of the kiosk's side of the catch-up"
+    )
     parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args(argv)
     pg_url = None if args.sqlite else args.pg_url
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             job = SyncJob(data_dir)
             if args.heap:
                 tracemalloc.start()
-            with profiled([server_pid], args.profile):
+            with profiled([server_pid], args.profile), profiled([os.getpid()], args.profile_kiosk):
                 server_cpu = process_cpu_s(server_pid)
                 started, cpu_started = time.perf_counter(), time.process_time()
                 report = job.run_once()
@@ -149,10 +154,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  Python heap peak during sync (tracemalloc): {heap_peak / 2**20:.1f} MiB")
             if rss_before is not None and rss_after is not None:
                 print(f"  peak RSS: {rss_before:.0f} MiB before sync, {rss_after:.0f} MiB after")
-            if args.profile:
-                print(f"  server profile (py-spy, {args.profile}), share of samples on the stack:")
-                for line in profile_top([args.profile]):
-                    print(f"    {line}")
+            for side, path in (("server", args.profile), ("kiosk", args.profile_kiosk)):
+                if path:
+                    print(f"  {side} profile (py-spy, {path}), share of samples on the stack:")
+                    for line in profile_top([path]):
+                        print(f"    {line}")
 
             rows = stored_rows(live.db_url)
             floor = raw_insert_floor(work / "floor", pg_url, rows)

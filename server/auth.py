@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.engine import Connection
 
 from common.protocol import (
     HEADER_DEVICE,
@@ -81,7 +82,12 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 def decode_body(request: Request, raw: bytes) -> bytes:
     """Undo ``Content-Encoding`` (gzip or identity) without inflating past the limit."""
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    return decode_content(request.headers.get("content-encoding"), raw)
+
+
+def decode_content(content_encoding: str | None, raw: bytes) -> bytes:
+    """:func:`decode_body` given the ``Content-Encoding`` header's value (None: absent)."""
+    encoding = (content_encoding or "identity").strip().lower()
     if encoding in ("", "identity"):
         return raw
     if encoding != "gzip":
@@ -111,19 +117,20 @@ def _finite_float(text: str) -> float:
 def _too_deep(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest deeper than ``limit`` (without recursing ourselves).
 
-    ``value`` comes from ``json.loads``, so its containers are exactly ``dict`` and ``list``;
-    a batch has thousands of values, hence the plain loop."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    pop, push = stack.pop, stack.append
-    while stack:
-        item, depth = pop()
-        if depth > limit:
-            return True
-        for child in item.values() if type(item) is dict else item:
-            kind = type(child)
-            if kind is dict or kind is list:
-                push((child, depth + 1))
-    return False
+    ``value`` comes from ``json.loads``, so its containers are exactly ``dict`` and ``list``.
+    One level at a time: the containers one level down are picked out by one comprehension
+    per level (a batch has thousands of values, and a stack of them cost twice as much)."""
+    level = [value]
+    for _depth in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return False
+    return True
 
 
 def parse_json_object(data: bytes) -> dict[str, Any]:
@@ -190,21 +197,33 @@ def authenticate(
     The look-up only reads; ``last_seen_at`` is written when it is older than
     :data:`LAST_SEEN_STEP`.
     """
+    with engine.connect() as conn:
+        return authenticate_on(conn, method, path, headers, body)
+
+
+def authenticate_on(
+    conn: Connection, method: str, path: str, headers: dict[str, str], body: bytes
+) -> Kiosk:
+    """:func:`authenticate` on a connection the request goes on using (an upload stores its
+    batch on it: one pool checkout, and on PostgreSQL one liveness ping, per request).
+
+    The look-up runs in a read-only transaction that is left open, so the caller's next reads
+    share it; ``last_seen_at``, when it is written, gets a transaction of its own.
+    """
     device_id = headers.get(HEADER_DEVICE.lower(), "").strip()
     if not device_id:
         raise ApiError(401, "unknown_device", f"The {HEADER_DEVICE} header is missing.")
-    with engine.connect() as conn:
-        conn.execution_options(read_only=True)
-        row = conn.execute(
-            select(
-                kiosks.c.id,
-                kiosks.c.name,
-                kiosks.c.center_id,
-                kiosks.c.status,
-                kiosks.c.public_key,
-                kiosks.c.last_seen_at,
-            ).where(kiosks.c.device_id == device_id)
-        ).first()
+    conn.execution_options(read_only=True)
+    row = conn.execute(
+        select(
+            kiosks.c.id,
+            kiosks.c.name,
+            kiosks.c.center_id,
+            kiosks.c.status,
+            kiosks.c.public_key,
+            kiosks.c.last_seen_at,
+        ).where(kiosks.c.device_id == device_id)
+    ).first()
     if row is None:
         raise ApiError(401, "unknown_device", "This device is not enrolled on this server.")
     if row.status == "revoked":
@@ -238,7 +257,7 @@ def authenticate(
             f"at most {MAX_CLOCK_SKEW_S} s is accepted.",
             extra={"server_time": server_time},
         )
-    _note_seen(engine, row.id, row.last_seen_at)
+    _note_seen(conn, row.id, row.last_seen_at)
     return Kiosk(
         id=row.id,
         name=row.name,
@@ -248,11 +267,15 @@ def authenticate(
     )
 
 
-def _note_seen(engine: Engine, kiosk_id: int, last_seen: datetime | None) -> None:
-    """Move ``last_seen_at`` to now when it is older than :data:`LAST_SEEN_STEP`."""
+def _note_seen(conn: Connection, kiosk_id: int, last_seen: datetime | None) -> None:
+    """Move ``last_seen_at`` to now when it is older than :data:`LAST_SEEN_STEP` (in a write
+    transaction of its own, after which the connection is read-only again)."""
     now = utc_now()
     if last_seen is not None and now - last_seen < LAST_SEEN_STEP:
         return
     stale = or_(kiosks.c.last_seen_at.is_(None), kiosks.c.last_seen_at < now - LAST_SEEN_STEP)
-    with engine.begin() as conn:
+    conn.rollback()  # end the read-only look-up
+    conn.execution_options(read_only=False)
+    with conn.begin():
         conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id, stale).values(last_seen_at=now))
+    conn.execution_options(read_only=True)

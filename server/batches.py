@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, func, select, update
@@ -28,9 +29,6 @@ from sqlalchemy.engine import Connection
 
 from common.messages import (
     BatchEnvelope,
-    BatchResponse,
-    ChainState,
-    RecordResult,
     SyncStateResponse,
     first_error,
 )
@@ -43,11 +41,11 @@ from common.protocol import (
     head_message,
     verify,
 )
-from server.auth import Kiosk
+from server.auth import Kiosk, authenticate_on, decode_content, parse_json_object
 from server.db import batches, chains, insert_new, utc_now
 from server.errors import ApiError
 from server.ingest import Received, RecordStatus, Sender, receive_records
-from server.ingest.chain import gaps, received_above
+from server.ingest.chain import gaps, gaps_between, received_above
 from server.ingest.reading import policy_problem
 from server.ingest.receive import lock_sender, read_records, store_readings
 
@@ -58,12 +56,14 @@ __all__ = [
     "Received",
     "RecordStatus",
     "Sender",
+    "batch_answer",
     "content_hash",
     "parse_envelope",
     "receive_batch",
     "receive_records",
     "require_idempotency_key",
     "sync_state",
+    "take_batch",
 ]
 
 log = logging.getLogger("server.batches")
@@ -100,21 +100,40 @@ def parse_envelope(body: dict[str, Any], kiosk: Kiosk, idempotency_key: str) -> 
     return envelope
 
 
-def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> BatchResponse:
-    """Judge and store every record of the batch in one transaction; answer after commit."""
-    content = content_hash(envelope)
+def take_batch(
+    engine: Engine, method: str, path: str, headers: dict[str, str], raw: bytes
+) -> bytes:
+    """One upload from its raw request to its answer's JSON bytes, on one pooled connection.
+
+    The checks come in the documented order: the signature (401), the body's encoding
+    (415/400/413), the idempotency key, the JSON and the envelope (400/413), the head
+    signature; then the batch is stored. ``headers``: the request's, with lower-case names.
+    """
     with engine.connect() as conn:
-        conn.execution_options(read_only=True)
-        readings = read_records(conn, kiosk, envelope.records, kiosk.center_id)
-        conn.rollback()  # the reads end here; one connection serves both transactions
-        conn.execution_options(read_only=False)
-        now = utc_now()
-        with conn.begin():
-            # Lock the kiosk first, so a replay is compared with its batch after that committed.
-            lock_sender(conn, kiosk.id)
-            _refuse_other_content(conn, kiosk, envelope, content)
-            received = store_readings(conn, kiosk, readings, envelope.batch_id, now)
-            _note_batch(conn, kiosk, envelope, received, content, now)
+        kiosk = authenticate_on(conn, method, path, headers, raw)
+        body = decode_content(headers.get("content-encoding"), raw)
+        key = require_idempotency_key(headers.get(HEADER_IDEMPOTENCY.lower()))
+        envelope = parse_envelope(parse_json_object(body), kiosk, key)
+        received = receive_batch(conn, kiosk, envelope)
+    return batch_answer(envelope.batch_id, received)
+
+
+def receive_batch(conn: Connection, kiosk: Kiosk, envelope: BatchEnvelope) -> Received:
+    """Judge and store every record of the batch in one transaction on ``conn``; returns once
+    it has committed. A read-only transaction ``conn`` holds (authentication's) is used for
+    the checks and then ended."""
+    conn.execution_options(read_only=True)
+    readings = read_records(conn, kiosk, envelope.records, kiosk.center_id)
+    content = content_hash(envelope, [reading.canonical for reading in readings])
+    conn.rollback()  # the reads end here; one connection serves both transactions
+    conn.execution_options(read_only=False)
+    now = utc_now()
+    with conn.begin():
+        # Lock the kiosk first, so a replay is compared with its batch after that committed.
+        lock_sender(conn, kiosk.id)
+        _refuse_other_content(conn, kiosk, envelope, content)
+        received = store_readings(conn, kiosk, readings, envelope.batch_id, now)
+        _note_batch(conn, kiosk, envelope, received, content, now)
     log.info(
         "batch %s from %s: %d stored, %d duplicate, %d rejected; mark %d",
         envelope.batch_id,
@@ -124,17 +143,27 @@ def receive_batch(engine: Engine, kiosk: Kiosk, envelope: BatchEnvelope) -> Batc
         received.count(REJECTED),
         received.high_water_mark,
     )
-    return BatchResponse(
-        batch_id=envelope.batch_id,
-        results=[
-            RecordResult(
-                uuid=o.uuid, status=cast(RecordStatus, o.status), reason=o.reason, message=o.message
-            )
+    return received
+
+
+def batch_answer(batch_id: str, received: Received) -> bytes:
+    """The 200 answer's JSON: :class:`~common.messages.BatchResponse`'s fields in its order,
+    written straight from the outcomes (500 answer models, then checking them against the
+    route's model, cost more than storing the batch's rows)."""
+    answer = {
+        "batch_id": batch_id,
+        "results": [
+            {"uuid": o.uuid, "status": o.status, "reason": o.reason, "message": o.message}
             for o in received.outcomes
         ],
-        high_water_mark=received.high_water_mark,
-        chain=ChainState(intact=received.intact, missing=received.missing),
-    )
+        "high_water_mark": received.high_water_mark,
+        "chain": {"intact": received.intact, "missing": received.missing},
+    }
+    return _ANSWER_JSON.encode(answer).encode("utf-8")
+
+
+_ANSWER_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""How the server writes JSON answers (Starlette's ``JSONResponse`` settings)."""
 
 
 def sync_state(engine: Engine, kiosk: Kiosk, server_time: int) -> SyncStateResponse:
@@ -145,19 +174,52 @@ def sync_state(engine: Engine, kiosk: Kiosk, server_time: int) -> SyncStateRespo
                 chains.c.device_id == kiosk.device_id
             )
         ).scalar_one()
-        _mark, missing = gaps(int(mark), received_above(conn, kiosk.device_id, int(mark)))
+        _mark, missing = gaps_between(int(mark), received_above(conn, kiosk.device_id, int(mark)))
     return SyncStateResponse(high_water_mark=int(mark), server_time=server_time, missing=missing)
 
 
-def content_hash(envelope: BatchEnvelope) -> str:
+def content_hash(envelope: BatchEnvelope, canonical: Sequence[str | None] = ()) -> str:
     """SHA-256 of what a batch carries: its records as received and its head.
 
     The head signature is left out, so a kiosk that re-enrolled with a new key can still
-    resend its in-flight batch under the same id.
+    resend its in-flight batch under the same id. What is hashed is ``json.dumps({"head": …,
+    "records": …}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``; batches
+    stored keep the hash, so it never changes. ``canonical``: each record's canonical JSON
+    when its reading has it (:attr:`server.ingest.reading.Reading.canonical`), which spares
+    encoding the records a second time (:func:`_records_json`).
     """
-    content = {"head": envelope.head.model_dump(), "records": envelope.records}
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(encoded.encode("ascii")).hexdigest()
+    head = _CONTENT_JSON.encode(envelope.head.model_dump())
+    records = None
+    if len(canonical) == len(envelope.records):
+        records = _records_json(envelope.records, canonical)
+    if records is None:
+        records = _CONTENT_JSON.encode(envelope.records)
+    text = '{"head":' + head + ',"records":' + records + "}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _records_json(raws: Sequence[Any], canonical: Sequence[str | None]) -> str | None:
+    """The records' part of :func:`content_hash` from their canonical JSON, or None when a
+    record has none or holds a character that ``ensure_ascii`` would write otherwise.
+
+    A record whose reading has its canonical JSON is a dict of exactly the record's fields,
+    as validated; its JSON with sorted keys is the canonical JSON with ``hash`` (64 hex
+    digits) put back between ``flags`` and ``kind``, just before the first ``,"kind":``
+    (which no text can hold, since a quote inside a JSON string is written with a backslash).
+    Only printable ASCII (U+0020 to U+007E) is written alike with and without
+    ``ensure_ascii``; the canonical JSON escapes the controls below it the same way.
+    """
+    parts = []
+    for raw, text in zip(raws, canonical, strict=True):
+        if text is None or not text.isascii() or "\x7f" in text:
+            return None
+        at = text.index(',"kind":')
+        parts.append(f'{text[:at]},"hash":"{raw["hash"]}"{text[at:]}')
+    return "[" + ",".join(parts) + "]"
+
+
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+"""The encoding :func:`content_hash` hashes; batches stored keep the hash, so it never changes."""
 
 
 def _refuse_other_content(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     text,
@@ -768,17 +769,21 @@ def insert_new(conn: Connection, table: Table, **values: Any) -> bool:
 
 
 def insert_new_rows(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *returning: Column[Any]
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *returning: Column[Any],
+    shared: Mapping[str, Any] | None = None,
 ) -> list[Row[Any]]:
     """Insert each row unless a UNIQUE constraint already holds one; the ``returning`` columns
-    of the rows inserted.
+    of the rows inserted. ``shared``: columns with one value for every row (sent once).
 
     The rows go in, in order, with one ``INSERT … ON CONFLICT DO NOTHING … RETURNING``, so a
     row that collides with an earlier row of the same call is skipped just as if each had been
     inserted alone, at the cost of one round trip instead of one per row. The rows must all
     have the same keys.
 
-    On SQLite the rows are one ``VALUES`` list (SQLAlchemy's "insertmanyvalues"). On
+    On SQLite the rows are one ``VALUES`` list handed to the driver (:func:`_sqlite_insert`). On
     PostgreSQL they travel as one JSON array, turned back into rows of the table's own types by
     ``json_populate_recordset`` and inserted in their order (``WITH ORDINALITY``): the statement
     text stays short and the same for any number of rows, so psycopg prepares it once, where a
@@ -789,13 +794,81 @@ def insert_new_rows(
     """
     if not rows:
         return []
+    names = tuple(rows[0])
+    common = dict(shared or {})
     if conn.dialect.name == "postgresql":
-        names = tuple(rows[0])
-        statement = _json_insert(table, names, tuple(column.name for column in returning))
+        statement = _json_insert(
+            table, names, tuple(common), tuple(column.name for column in returning)
+        )
         payload = json.dumps(list(rows), ensure_ascii=False, default=_json_datetime)
-        return list(conn.execute(statement, {"rows": payload}).all())
+        parameters = {f"shared_{i}": value for i, value in enumerate(common.values())}
+        return list(conn.execute(statement, {"rows": payload, **parameters}).all())
+    if conn.dialect.name == "sqlite":
+        return _sqlite_insert(conn, table, names, rows, common, returning)
     statement = insert_ignore(table, conn.dialect.name).returning(*returning)
-    return list(conn.execute(statement, list(rows)).all())
+    return list(conn.execute(statement, [{**row, **common} for row in rows]).all())
+
+
+def _sqlite_insert(
+    conn: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    rows: Sequence[dict[str, Any]],
+    shared: dict[str, Any],
+    returning: tuple[Column[Any], ...],
+) -> list[Row[Any]]:
+    """:func:`insert_new_rows` on SQLite: ``INSERT … VALUES (?, …), (?, …) … ON CONFLICT DO
+    NOTHING RETURNING …`` handed to the driver with the values already converted by each
+    column's type, as SQLAlchemy's "insertmanyvalues" would send them; building that
+    statement through SQLAlchemy costs about twice what SQLite then takes to store the rows
+    (it makes and converts each row's parameters one by one). As many rows per statement as
+    the driver takes parameters (``insertmanyvalues_max_parameters``), in order, so a row that
+    collides with one of an earlier statement is skipped as well."""
+    dialect = conn.dialect
+
+    def converter(name: str) -> Any:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    # Each converting column with what it made of each value so far: a batch's rows share
+    # many of them.
+    converting: list[tuple[int, Any, dict[Any, Any]]] = [
+        (i, function, {}) for i, name in enumerate(names) if (function := converter(name))
+    ]
+    tail_values = [
+        function(value) if (function := converter(name)) else value
+        for name, value in shared.items()
+    ]
+    quote = dialect.identifier_preparer
+    every = (*names, *shared)
+    head = (
+        f"INSERT INTO {quote.format_table(table)} "
+        f"({', '.join(quote.quote(name) for name in every)}) VALUES "
+    )
+    tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(
+        quote.quote(column.name) for column in returning
+    )
+    one = "(" + ", ".join("?" * len(every)) + ")"
+    per_statement = max(1, dialect.insertmanyvalues_max_parameters // len(every))
+    found: list[Row[Any]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values: list[Any] = []
+        for row in chunk:
+            row_values = [row[name] for name in names]
+            for i, function, made in converting:
+                value = row_values[i]
+                key = (value.__class__, value)  # 1 and True are equal, but not the same value
+                try:
+                    row_values[i] = made[key]
+                except KeyError:
+                    row_values[i] = made[key] = function(value)
+                except TypeError:  # not hashable
+                    row_values[i] = function(value)
+            values.extend(row_values)
+            values.extend(tail_values)
+        sql = head + ", ".join([one] * len(chunk)) + tail
+        found.extend(conn.exec_driver_sql(sql, tuple(values)).all())
+    return found
 
 
 def _json_datetime(value: Any) -> str:
@@ -807,16 +880,26 @@ def _json_datetime(value: Any) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _json_insert(table: Table, names: tuple[str, ...], returning: tuple[str, ...]) -> Any:
-    """``INSERT INTO t (names) SELECT names FROM ROWS FROM (json_populate_recordset(NULL::t,
-    :rows)) WITH ORDINALITY … ORDER BY ordinality ON CONFLICT DO NOTHING RETURNING …``."""
-    quote = postgresql.dialect().identifier_preparer
+def _json_insert(
+    table: Table, names: tuple[str, ...], shared: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    """``INSERT INTO t (names, shared) SELECT names, :shared_0, … FROM ROWS FROM
+    (json_populate_recordset(NULL::t, :rows)) WITH ORDINALITY … ORDER BY ordinality ON
+    CONFLICT DO NOTHING RETURNING …``; each shared value cast to its column's type."""
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer
     target = quote.format_table(table)
-    columns = ", ".join(quote.quote(name) for name in names)
-    picked = ", ".join(f"r.{quote.quote(name)}" for name in names)
+    columns = ", ".join(quote.quote(name) for name in (*names, *shared))
+    picked = [f"r.{quote.quote(name)}" for name in names]
+    picked += [
+        f"CAST(:shared_{i} AS {table.c[name].type.compile(dialect=dialect)})"
+        for i, name in enumerate(shared)
+    ]
     back = ", ".join(quote.quote(name) for name in returning)
-    return text(
-        f"INSERT INTO {target} ({columns}) SELECT {picked} FROM ROWS FROM "
+    statement = text(
+        f"INSERT INTO {target} ({columns}) SELECT {', '.join(picked)} FROM ROWS FROM "
         f"(json_populate_recordset(CAST(NULL AS {target}), CAST(:rows AS json))) "
         f"WITH ORDINALITY AS r ORDER BY r.ordinality ON CONFLICT DO NOTHING RETURNING {back}"
-    ).columns(*(table.c[name] for name in returning))
+    )
+    typed = [bindparam(f"shared_{i}", type_=table.c[name].type) for i, name in enumerate(shared)]
+    return statement.bindparams(*typed).columns(*(table.c[name] for name in returning))

@@ -23,11 +23,13 @@ _SIGNATURE_CHARS = 88
 """Length of a base64 Ed25519 signature (64 bytes)."""
 
 
+_RECORD_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""How a record is written into a batch body (made once: ``json.dumps`` makes one per call)."""
+
+
 def encode_record(record: Record) -> bytes:
     """A record's JSON exactly as it goes into a batch body."""
-    return json.dumps(
-        record.to_wire(), separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _RECORD_JSON.encode(record.to_wire()).encode("utf-8")
 
 
 def envelope_overhead(batch_id: str, device_id: str) -> int:

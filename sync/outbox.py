@@ -62,6 +62,10 @@ class Batch:
         return Batch.new(self.records[:half]), Batch.new(self.records[half:])
 
 
+def _inflight(batch: Batch) -> str:
+    return json.dumps({"batch_id": batch.batch_id, "uuids": [r.uuid for r in batch.records]})
+
+
 class Outbox:
     """The outbox of one kiosk database; use it from the thread that owns ``store``."""
 
@@ -98,10 +102,7 @@ class Outbox:
 
     def take(self, batch: Batch) -> None:
         """READY → UNACKED: saved before the batch is sent, so a crash cannot lose its key."""
-        self.store.set_meta(
-            META_INFLIGHT,
-            json.dumps({"batch_id": batch.batch_id, "uuids": [r.uuid for r in batch.records]}),
-        )
+        self.store.set_meta(META_INFLIGHT, _inflight(batch))
 
     def release(self) -> None:
         """UNACKED → READY: the server refused the batch as a whole; its records go again in
@@ -109,11 +110,18 @@ class Outbox:
         self.store.set_meta(META_INFLIGHT, "")
 
     def ack(
-        self, acked: list[str], set_aside: dict[str, str], meta: dict[str, str] | None = None
+        self,
+        acked: list[str],
+        set_aside: dict[str, str],
+        meta: dict[str, str] | None = None,
+        then: Batch | None = None,
     ) -> None:
         """UNACKED → ACKED / SET_ASIDE from the server's answer, in one transaction with the
-        ``meta`` entries it brings; records it did not answer for stay READY."""
-        self.store.settle(acked, set_aside, {**(meta or {}), META_INFLIGHT: ""})
+        ``meta`` entries it brings; records it did not answer for stay READY. ``then``, the
+        batch to send next, is taken (READY → UNACKED) in the same transaction: one commit
+        instead of two per batch, and still saved before it is sent."""
+        inflight = _inflight(then) if then is not None else ""
+        self.store.settle(acked, set_aside, {**(meta or {}), META_INFLIGHT: inflight})
 
     def set_aside(self, reasons: dict[str, str]) -> None:
         """→ SET_ASIDE: records that can never be sent (refused alone, or too large)."""

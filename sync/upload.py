@@ -17,6 +17,15 @@ others:
   batches and the trouble is the record) and refuses the record alone once more under a new
   key. When even the empty batch is refused, the fault is not the record's: the run stops with
   the error and nothing is set aside.
+
+The next batch is built while the server stores the last one: the request waits on a thread of
+its own (:class:`~concurrent.futures.ThreadPoolExecutor`, one worker, so one request at a time)
+while this thread reads, encodes, gzips and signs the records that come next. Only one batch is
+ever on the wire; the one built ahead is taken (made UNACKED) in the same transaction that
+settles the answer before it, and sent after that, so its records still go in seq order, under
+a key saved before sending. When that answer makes records pending again (the server lacks
+them), the batch built ahead is released unsent and the upload starts over from the lowest
+pending seq, as before; when the answer is an error, it is dropped, never having been taken.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ import logging
 import uuid as uuidlib
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -49,6 +60,14 @@ REFUSED_WHOLE = frozenset(
 
 def refused_whole(exc: PermanentError) -> bool:
     return exc.status in (400, 409) and exc.code in REFUSED_WHOLE
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A batch and its signed, gzip'd body, ready to send."""
+
+    batch: Batch
+    body: bytes
 
 
 class Uploader:
@@ -80,29 +99,53 @@ class Uploader:
         if resumed is not None:
             queue.append((resumed, 0))
         cursor = 0
-        while (item := queue.popleft() if queue else self._next(cursor)) is not None:
-            batch, refusals = item
-            try:
-                answer = self._send(batch)
-            except TooLarge:
-                self.outbox.release()
-                self._too_large(queue, batch)
-                continue
-            except PermanentError as exc:
-                if not refused_whole(exc):
-                    raise
-                self.outbox.release()
-                self._refused_whole(queue, batch, refusals, exc)
-                continue
-            self.report.batches += 1
-            resent = self.settle(batch.records, answer)
-            cursor = 0 if resent else max(cursor, batch.records[-1].seq)
+        taken: Ready | None = None  # built ahead and taken with the last answer: it goes next
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-upload") as wire:
+            while True:
+                if taken is not None:
+                    ready, refusals, taken = taken, 0, None
+                else:
+                    item = queue.popleft() if queue else self._next(cursor)
+                    if item is None:
+                        return
+                    batch, refusals = item
+                    self.outbox.take(batch)
+                    ready = Ready(batch, self._body(batch))
+                batch = ready.batch
+                in_flight = wire.submit(self.client.upload_batch, batch.batch_id, ready.body)
+                reached = max([cursor, *(r.seq for r in batch.records[-1:])])
+                ahead = None if queue else self._prepare(reached)
+                try:
+                    answer = in_flight.result()
+                except TooLarge:
+                    self.outbox.release()
+                    self._too_large(queue, batch)
+                    continue
+                except PermanentError as exc:
+                    if not refused_whole(exc):
+                        raise
+                    self.outbox.release()
+                    self._refused_whole(queue, batch, refusals, exc)
+                    continue
+                self.report.batches += 1
+                then = ahead.batch if ahead is not None else None
+                if self.settle(batch.records, answer, then):
+                    cursor = 0
+                    if then is not None:
+                        self.outbox.release()  # taken, never sent: its records go again later
+                else:
+                    cursor, taken = reached, ahead
 
     def _next(self, cursor: int) -> tuple[Batch, int] | None:
         """A new batch of the ready records above ``cursor``, or None when none is left."""
         batch_id = str(uuidlib.uuid4())
         records = self.planner.next_batch(self.store, cursor, batch_id, self.device_id)
         return (Batch(batch_id, records), 0) if records else None
+
+    def _prepare(self, cursor: int) -> Ready | None:
+        """The next new batch above ``cursor`` with its body, built but not taken."""
+        item = self._next(cursor)
+        return None if item is None else Ready(item[0], self._body(item[0]))
 
     def _too_large(self, queue: deque[tuple[Batch, int]], batch: Batch) -> None:
         if len(batch.records) == 1:
@@ -128,12 +171,10 @@ class Uploader:
         else:
             self._set_aside(batch.records[0], f"{exc.code}: {exc.detail or exc.message}")
 
-    def _send(self, batch: Batch) -> BatchResponse:
-        self.outbox.take(batch)
-        body = signed_body(
+    def _body(self, batch: Batch) -> bytes:
+        return signed_body(
             self.key(), self.device_id, batch.batch_id, batch.records, self.planner.encoded
         )
-        return self.client.upload_batch(batch.batch_id, body)
 
     def _split(self, queue: deque[tuple[Batch, int]], batch: Batch) -> None:
         self.report.splits += 1
@@ -159,9 +200,12 @@ class Uploader:
         self.outbox.set_aside({record.uuid: reason})
         self.report.rejected += 1
 
-    def settle(self, records: list[Record], answer: BatchResponse) -> int:
+    def settle(
+        self, records: list[Record], answer: BatchResponse, then: Batch | None = None
+    ) -> int:
         """Settle a batch from the server's answer; how many records were made pending again
-        because the server turned out to lack them."""
+        because the server turned out to lack them. ``then``: the batch to send next, taken
+        (made UNACKED) in the same transaction."""
         sent = {r.uuid: r for r in records}
         acked: list[str] = []
         rejected: dict[str, str] = {}
@@ -190,7 +234,7 @@ class Uploader:
         if rejected:
             log.warning("the server refused %d records; set aside for staff", len(rejected))
         view = ServerView(answer.high_water_mark, answer.chain.missing, answered)
-        self.outbox.ack(acked, rejected, remembered(view, self.server_time))
+        self.outbox.ack(acked, rejected, remembered(view, self.server_time), then)
         resent = reconcile(self.store, view, self.server_time, probe=False)
         self.report.resent += resent
         return resent

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import exists, select, union, update
+from sqlalchemy import exists, func, select, union, update
 from sqlalchemy.engine import Connection
 
 from common.records import GENESIS_HASH, MAX_SEQ
@@ -102,8 +102,13 @@ def has_breaks(conn: Connection, device_id: str) -> bool:
     )
 
 
-def received_above(conn: Connection, device_id: str, mark: int) -> list[int]:
-    """Every seq above ``mark`` received from the device, stored or rejected, ascending."""
+def received_above(conn: Connection, device_id: str, mark: int) -> list[tuple[int, int]]:
+    """The runs of consecutive seqs above ``mark`` received from the device, stored or
+    rejected, ascending, as ``(first, last)``.
+
+    Runs rather than every seq ("gaps and islands": within a run, seq minus its rank is the
+    same), so a batch after a lasting gap reads a few rows, not every seq above the gap.
+    """
     stored = select(records.c.seq.label("seq")).where(
         records.c.device_id == device_id, records.c.seq > mark
     )
@@ -113,18 +118,27 @@ def received_above(conn: Connection, device_id: str, mark: int) -> list[int]:
         rejected_records.c.seq > mark,
     )
     both = union(stored, refused).subquery()
-    return [int(s) for s in conn.execute(select(both.c.seq).order_by(both.c.seq)).scalars()]
+    island = (both.c.seq - func.row_number().over(order_by=both.c.seq)).label("island")
+    ranked = select(both.c.seq, island).subquery()
+    first = func.min(ranked.c.seq)
+    runs = select(first, func.max(ranked.c.seq)).group_by(ranked.c.island).order_by(first)
+    return [(int(low), int(high)) for low, high in conn.execute(runs)]
 
 
 def gaps(mark: int, above: list[int]) -> tuple[int, list[tuple[int, int]]]:
     """(new high-water mark, gaps below the highest seq) from the seqs received above ``mark``."""
+    return gaps_between(mark, [(seq, seq) for seq in above])
+
+
+def gaps_between(mark: int, runs: list[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
+    """:func:`gaps` from the runs of seqs received above ``mark`` (:func:`received_above`)."""
     missing: list[tuple[int, int]] = []
     expected = mark + 1
-    for seq in above:
-        if seq > expected:
-            missing.append((expected, seq - 1))
-        expected = max(expected, seq + 1)
-    new_mark = missing[0][0] - 1 if missing else (above[-1] if above else mark)
+    for low, high in runs:
+        if low > expected:
+            missing.append((expected, low - 1))
+        expected = max(expected, high + 1)
+    new_mark = missing[0][0] - 1 if missing else (runs[-1][1] if runs else mark)
     return max(mark, new_mark), missing
 
 
@@ -145,8 +159,8 @@ def advance_chain(
         )  # fmt: skip
         row = conn.execute(query).one()
     above = received_above(conn, owner.device_id, row.high_water_mark)
-    mark, missing = gaps(row.high_water_mark, above)
-    max_seq = max(row.max_seq, above[-1] if above else 0)
+    mark, missing = gaps_between(row.high_water_mark, above)
+    max_seq = max(row.max_seq, above[-1][1] if above else 0)
     conn.execute(
         update(chains)
         .where(chains.c.device_id == owner.device_id)

@@ -150,9 +150,9 @@ def store_readings(
     _keep_rejected(conn, sender, readings, outcomes, batch_id, now)
     new: dict[int, Link] = {}
     for index in inserted.values():
-        record = readings[index].record
-        assert record is not None
-        new[record.seq] = Link(record.prev_hash, record.hash)
+        wire = readings[index].wire
+        assert wire is not None
+        new[wire["seq"]] = Link(wire["prev_hash"], wire["hash"])
     check_links(conn, sender.device_id, new, now)
     high_water_mark, missing = advance_chain(conn, sender, now)
     intact = not has_breaks(conn, sender.device_id)
@@ -169,22 +169,26 @@ def _insert(
 ) -> dict[str, int]:
     """Insert every record that passed its checks; {uuid: index} of those that went in."""
     candidates = [i for i, r in enumerate(readings) if r.wire is not None and r.refusal is None]
-    extra = {"channel": channel.value, "kiosk_id": sender.id, "batch_id": batch_id}
+    shared = {
+        "channel": channel.value, "kiosk_id": sender.id, "batch_id": batch_id, "received_at": now
+    }  # fmt: skip
     rows = []
     for index in candidates:
         wire = readings[index].wire
         assert wire is not None
-        rows.append({**wire_columns(wire), **extra, "received_at": now})
+        rows.append(wire_columns(wire))
     returned = {
         (row.uuid, row.hash)
-        for row in insert_new_rows(conn, records, rows, records.c.uuid, records.c.hash)
+        for row in insert_new_rows(
+            conn, records, rows, records.c.uuid, records.c.hash, shared=shared
+        )
     }
     inserted: dict[str, int] = {}
     for index in candidates:
-        record = readings[index].record
-        assert record is not None
-        if (record.uuid, record.hash) in returned and record.uuid not in inserted:
-            inserted[record.uuid] = index  # the first of identical records went in
+        wire = readings[index].wire
+        assert wire is not None
+        if (wire["uuid"], wire["hash"]) in returned and wire["uuid"] not in inserted:
+            inserted[wire["uuid"]] = index  # the first of identical records went in
     return inserted
 
 
@@ -192,34 +196,34 @@ def _settle(conn: Connection, readings: list[Reading], inserted: dict[str, int])
     """Each item's outcome, in order; those not inserted are judged by what is stored."""
     stored_indexes = set(inserted.values())
     asked = [
-        r.record.uuid
+        r.wire["uuid"]
         for i, r in enumerate(readings)
-        if r.record is not None and i not in stored_indexes
+        if r.wire is not None and i not in stored_indexes
     ]
     stored = _stored_hashes(conn, asked)
     outcomes: list[Outcome] = []
     for index, reading in enumerate(readings):
-        record = reading.record
+        wire = reading.wire
         if index in stored_indexes:
             outcomes.append(Outcome(reading.uuid, STORED))
             continue
-        if record is None:
+        if wire is None:
             assert reading.refusal is not None
             outcomes.append(_rejected(reading.uuid, reading.refusal))
             continue
         # What was stored under the uuid when this record's turn came: not a row this batch
         # inserted after it.
-        stored_hash = stored.get(record.uuid)
-        if inserted.get(record.uuid, -1) > index:
+        stored_hash = stored.get(wire["uuid"])
+        if inserted.get(wire["uuid"], -1) > index:
             stored_hash = None
-        if stored_hash == record.hash:
+        if stored_hash == wire["hash"]:
             outcomes.append(Outcome(reading.uuid, DUPLICATE))
         elif reading.refusal is not None:
             outcomes.append(_rejected(reading.uuid, reading.refusal))
         elif stored_hash is not None:
             outcomes.append(_rejected(reading.uuid, (REASON_CONFLICT, UUID_TAKEN)))
         else:
-            outcomes.append(_rejected(reading.uuid, (REASON_CONFLICT, seq_taken(record.seq))))
+            outcomes.append(_rejected(reading.uuid, (REASON_CONFLICT, seq_taken(wire["seq"]))))
     return outcomes
 
 

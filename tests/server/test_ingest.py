@@ -21,6 +21,7 @@ from server.batches import receive_records
 from server.db import chain_breaks, kiosks, records, rejected_records
 from server.enrollment import add_center, add_kiosks
 from server.ingest import Received
+from server.ingest.chain import received_above
 from tests.server.inprocess import fresh_engine
 from tests.server.kiosk_driver import make_chain, make_record
 from tests.server.live import BACKENDS
@@ -203,3 +204,36 @@ def test_the_highest_seq_is_stored_and_linked(device: Device) -> None:
     assert [o.status for o in received.outcomes] == [STORED]
     assert received.intact is True
     assert [seq for seq, _, _ in device.stored()] == [MAX_SEQ - 1, MAX_SEQ]
+
+
+def test_repeats_split_across_insert_statements_are_judged_in_order(
+    device: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With few parameters per statement a batch takes several inserts; a repeat of a record
+    inserted by an earlier statement is still a duplicate, a taken seq still a conflict."""
+    dialect = device.engine.dialect
+    monkeypatch.setattr(dialect, "insertmanyvalues_max_parameters", 3 * len(records.c))
+    chain = device.chain(7)
+    taken_seq = device.record(5, chain[3]["hash"], score=1)
+    received = device.send(*chain[:5], chain[1], taken_seq, *chain[5:], chain[6])
+    assert [status for status, _reason, _message in answers(received)] == [
+        STORED, STORED, STORED, STORED, STORED, DUPLICATE, REJECTED, STORED, STORED, DUPLICATE,
+    ]  # fmt: skip
+    assert device.stored() == [(r["seq"], r["uuid"], r["hash"]) for r in chain]
+    assert (received.high_water_mark, received.intact) == (7, True)
+
+
+def test_what_was_received_is_read_back_as_runs_of_seqs(device: Device) -> None:
+    """Stored and set-aside seqs together, as runs: a batch after a lasting gap reads a few
+    rows, and the mark and the gaps come out as from every seq."""
+    chain = device.chain(3)
+    far = device.record(MAX_SEQ, score=2)
+    received = device.send(*chain, device.record(5), device.record(6, score=9), far)
+    assert [status for status, _reason, _message in answers(received)] == [
+        STORED, STORED, STORED, STORED, REJECTED, STORED,
+    ]  # fmt: skip
+    with device.engine.connect() as conn:
+        runs = received_above(conn, device.sender.device_id, 0)
+        assert received_above(conn, device.sender.device_id, 5) == [(6, 6), (MAX_SEQ, MAX_SEQ)]
+    assert runs == [(1, 3), (5, 6), (MAX_SEQ, MAX_SEQ)]
+    assert (received.high_water_mark, received.missing) == (3, [(4, 4), (7, MAX_SEQ - 1)])
