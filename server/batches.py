@@ -42,12 +42,12 @@ from common.protocol import (
     verify,
 )
 from server.auth import Kiosk, authenticate_on, decode_content, parse_json_object
-from server.db import batches, chains, insert_new, utc_now
+from server.db import batches, chains, insert_new, kiosks, utc_now
 from server.errors import ApiError
 from server.ingest import Received, RecordStatus, Sender, receive_records
 from server.ingest.chain import gaps, gaps_between, received_above
 from server.ingest.reading import policy_problem
-from server.ingest.receive import lock_sender, read_records, store_readings
+from server.ingest.receive import read_records, store_readings
 
 # The names callers and tests have known these by.
 _gaps = gaps
@@ -127,10 +127,11 @@ def receive_batch(conn: Connection, kiosk: Kiosk, envelope: BatchEnvelope) -> Re
     content = content_hash(envelope, [reading.canonical for reading in readings])
     conn.rollback()  # the reads end here; one connection serves both transactions
     conn.execution_options(read_only=False)
-    now = utc_now()
     with conn.begin():
-        # Lock the kiosk first, so a replay is compared with its batch after that committed.
-        lock_sender(conn, kiosk.id)
+        # Lock the kiosk first, so a replay is compared with its batch after that committed,
+        # and date the batch only then: see _hold_key.
+        _hold_key(conn, kiosk)
+        now = utc_now()
         _refuse_other_content(conn, kiosk, envelope, content)
         received = store_readings(conn, kiosk, readings, envelope.batch_id, now)
         _note_batch(conn, kiosk, envelope, received, content, now)
@@ -144,6 +145,31 @@ def receive_batch(conn: Connection, kiosk: Kiosk, envelope: BatchEnvelope) -> Re
         received.high_water_mark,
     )
     return received
+
+
+def _hold_key(conn: Connection, kiosk: Kiosk) -> None:
+    """Lock the kiosk's row and refuse the batch (401) unless the key that verified the request
+    is still the kiosk's.
+
+    A new enrollment or a revocation locks the same row, so it either committed before this
+    (and the batch is refused: the kiosk sends it again with its new key) or waits until the
+    batch is stored. Every stored batch is thus dated while its key was in force, which the
+    audit relies on (docs/audit.md, "Which key").
+    """
+    row = conn.execute(
+        select(kiosks.c.status, kiosks.c.public_key)
+        .where(kiosks.c.id == kiosk.id)
+        .with_for_update()
+    ).one()
+    if row.status == "revoked":
+        raise ApiError(401, "revoked", "This kiosk was revoked while the batch was on its way.")
+    if row.status != "active" or row.public_key != kiosk.public_key:
+        raise ApiError(
+            401,
+            "bad_signature",
+            "This kiosk was enrolled again with another key while the batch was on its way; "
+            "the key that signed it is no longer the kiosk's.",
+        )
 
 
 def batch_answer(batch_id: str, received: Received) -> bytes:

@@ -377,9 +377,8 @@ def _bind(
     """Give the kiosk the device and its key, and put the key in force in its history.
 
     The key comes in force at a moment taken once the kiosk's row is locked: a batch being
-    stored under the old key holds that lock, and took its time of receipt before. (A request
-    checked with the old key just before this and stored just after would still be dated
-    after the change: batches keep no note of the key they were checked with.)
+    stored under the old key holds that lock, and took its time of receipt before; one that
+    waits for it finds the new key and is refused (``server.batches``).
     """
     kiosk = conn.execute(
         select(
