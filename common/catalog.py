@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +270,9 @@ def loads_catalog(raw: bytes | str, source: str = "<catalog>") -> Catalog:
 
 
 def demo_catalog_bytes() -> bytes:
-    return resources.files("common.data").joinpath(DEMO_CATALOG).read_bytes()
+    """Read beside this module (as a PyInstaller bundle keeps it too): ``importlib.resources``
+    would cost the kiosk's start a few milliseconds of imports for one file."""
+    return (Path(__file__).with_name("data") / DEMO_CATALOG).read_bytes()
 
 
 def demo_catalog() -> Catalog:

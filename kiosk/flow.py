@@ -140,6 +140,9 @@ class Flow:
         self.large_text = False
         self.listen = False
         """Spoken guidance for this citizen; the UI speaks, the flow only remembers the choice."""
+        self.unreported = 0
+        """Records of every session, ended ones too, given but not yet reported by the writer
+        (or held for their rating): what the kiosk waits for before its writer stops."""
         self._reset()
 
     def _reset(self) -> None:
@@ -379,6 +382,7 @@ class Flow:
         wait for their rating's commit, whose uuid they carry."""
         session = self.session
         session.waiting += 1
+        self.unreported += 1
         if draft.kind == Kind.RATING:
             self._hand_over(session, draft)
         elif session.rating is not None:
@@ -392,6 +396,7 @@ class Flow:
     def _reported(self, session: Session, kind: str, result: SaveResult) -> None:
         """The writer's answer for one of ``session``'s records (on the flow's thread)."""
         session.waiting -= 1
+        self.unreported -= 1
         current = session is self.session
         if isinstance(result, StorageError):
             if kind == Kind.RATING:
@@ -424,6 +429,7 @@ class Flow:
         for draft in session.held:
             log.error("the %s could not be saved, as its rating was not: %s", draft.kind, error)
         session.waiting -= len(session.held)
+        self.unreported -= len(session.held)
         session.held = []
 
     def _failed(self, kind: str, error: StorageError) -> None:

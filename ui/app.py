@@ -11,13 +11,15 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QStackedWidget, QVBoxLayout, QWidget
 
 from common.theme import Theme
 from kiosk.flow import Flow, Step
 from ui import i18n
+from ui.first_frame import FirstFrame
 from ui.header import Header
 from ui.lockdown import KeyGuard
 from ui.metrics import Metrics
@@ -132,7 +134,7 @@ class PageStack(QStackedWidget):
         return page.minimumSizeHint().expandedTo(page.minimumSize())
 
 
-class KioskWindow(QWidget):
+class KioskWindow(QFrame):
     setup_requested = Signal()
     """Staff asked for the setup wizard (or opened the staff screens with no PIN set)."""
 
@@ -148,14 +150,16 @@ class KioskWindow(QWidget):
         """A staff page that does not time out (the first-run setup)."""
         """Only the staff panel's "Exit" sets this; citizens cannot close the kiosk."""
         self.setWindowTitle("Ukukavshiri")
-        # A plain widget, not a QMainWindow: a main window moves its central widget through
-        # a (zero-length) animation, and the first animation's private timer object, passed
+        # A frame, not a QMainWindow: a main window moves its central widget through a
+        # (zero-length) animation, and the first animation's private timer object, passed
         # to the application's event filters, makes Qt for Python set up every QtCore and
-        # QtGui class at once, a good part of the kiosk's start (docs/performance.md).
+        # QtGui class at once, a good part of the kiosk's start (docs/performance.md). A
+        # frame paints its style-sheet background without an attribute from Qt's namespace.
         self.setObjectName("kiosk")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._language = ""
         self._look: tuple[object, ...] = ()
+        self._sized = False
+        """The window has had its first resize event (:meth:`_apply_look`)."""
         self._staff_activity = 0.0
         self._step: Step | None = None
         self.metrics = Metrics(target=56, body=22)
@@ -188,16 +192,27 @@ class KioskWindow(QWidget):
         self.timer.timeout.connect(self._tick)
         self.timer.start()
         self.key_guard = KeyGuard(self.citizens_at_screen, self)
+        self.watching = False
+        """The application-wide filters are installed (:meth:`watch_application`)."""
+        FirstFrame(self, lambda _at: self.watch_application())
+        self._guide: Guide | None = None
+        self.refresh()
+
+    def watch_application(self) -> None:
+        """Install the activity filter and the lockdown's, once the first frame is shown (no
+        touch or key reaches a window not yet on the screen): an application-wide filter is
+        handed every object and event as a Python object, and before the first frame that
+        would set up classes (the style's, with its many enum types) the start can do without.
+        """
         app = QApplication.instance()
-        if app is None:  # a widget cannot exist without one; this only tells the type checker
-            raise RuntimeError("the kiosk window needs a running QApplication")
+        if self.watching or app is None:
+            return
+        self.watching = True
         # The filter installed last sees an event first: this window's (activity, and keys
         # for the guide) before the lockdown's, so the guide may use a key the lockdown
         # would refuse.
         app.installEventFilter(self.key_guard)
         app.installEventFilter(self)
-        self._guide: Guide | None = None
-        self.refresh()
 
     # -- look ---------------------------------------------------------------------------------
 
@@ -206,10 +221,10 @@ class KioskWindow(QWidget):
 
     def _apply_look(self) -> None:
         """Rebuild the style sheet when the size class, DPI or "Aa" changes; not before the
-        window has its size (its first resize comes when it is shown): a style sheet costs a
-        good part of the start, and one for the size a window has before it is placed on its
-        screen would only be thrown away."""
-        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized) and not self.isVisible():
+        window's first resize event (a hidden window gets it as it is shown, with the size it
+        was given): a style sheet costs a good part of the start, and one for the size a
+        window has before it is placed on its screen would only be thrown away."""
+        if not self._sized:
             return
         screen = self.screen()
         dpi = screen.physicalDotsPerInch() if screen else 96.0
@@ -303,6 +318,7 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._sized = True
         self._apply_look()
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.citizen_page.rect())
@@ -450,8 +466,8 @@ def show_kiosk(window: KioskWindow, windowed: bool) -> None:
         return
     window.setWindowFlags(
         window.windowFlags()
-        | Qt.WindowType.FramelessWindowHint
-        | Qt.WindowType.WindowStaysOnTopHint
+        | QtCore.Qt.WindowType.FramelessWindowHint
+        | QtCore.Qt.WindowType.WindowStaysOnTopHint
     )
     if screen is not None:
         window.setMaximumSize(screen.geometry().size())

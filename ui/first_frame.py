@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
+PAINT = QEvent.Type.Paint
 EXIT_AT_FIRST_FRAME = "UKUK_EXIT_AT_FIRST_FRAME"
 """When set (to anything but ""), the kiosk prints ``first-frame SECONDS`` and exits 0."""
 
@@ -49,8 +50,14 @@ def process_age_s() -> float | None:
 
 class FirstFrame(QObject):
     """Notes when the window's first frame is done: just after the first paint event reaches
-    any of its widgets (a zero timer fires once the whole repaint has been flushed), then
-    calls ``then`` (if any) with the monotonic moment."""
+    the window (a repaint paints the window first, then its children; a zero timer fires once
+    the whole repaint has been flushed), then calls ``then`` (if any) with the monotonic
+    moment.
+
+    It watches the window alone, not the application: Qt for Python hands an application-wide
+    filter every object and event as a Python object, and sets up the class of each it has
+    not met before (the style's, with its many enum types, among them) before the first frame.
+    """
 
     def __init__(self, window: QWidget, then: Callable[[float], None] | None = None) -> None:
         super().__init__(window)
@@ -58,20 +65,12 @@ class FirstFrame(QObject):
         self.then = then
         self.at: float | None = None
         self._seen = False
-        app = QApplication.instance()
-        assert app is not None
-        self.app = app
-        app.installEventFilter(self)
+        window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            not self._seen
-            and event.type() == QEvent.Type.Paint
-            and isinstance(watched, QWidget)
-            and watched.window() is self.window
-        ):
+        if not self._seen and event.type() == PAINT:
             self._seen = True
-            self.app.removeEventFilter(self)
+            self.window.removeEventFilter(self)
             QTimer.singleShot(0, self._done)
         return False
 

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from common.catalog import Text
 from common.theme import Theme
 from kiosk.flow import Flow, Step
 from ui.i18n import _
 from ui.metrics import Metrics
-from ui.widgets.speaker import speaker_icon
+from ui.qt_names import take_tab_focus
 
 LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}
 """Each language is named in itself, so a citizen finds their own."""
@@ -29,12 +37,14 @@ LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}
 def _header_button(text: str = "", checkable: bool = False) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName("headerButton")
-    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # keys reach it; a tap leaves focus alone
+    take_tab_focus(button)
     button.setCheckable(checkable)
     return button
 
 
-class Header(QWidget):
+class Header(QFrame):
+    """A frame for its style-sheet background, as :class:`~ui.screens.base.Screen`."""
+
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow = flow
@@ -44,7 +54,6 @@ class Header(QWidget):
         """Set when this tablet can speak and staff offer Listen."""
         self.two_rows = False
         self.setObjectName("header")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._layout = QVBoxLayout(self)
         self._top = QHBoxLayout()
         self._bottom = QHBoxLayout()
@@ -54,6 +63,9 @@ class Header(QWidget):
         self._back_colour = "#ffffff"
         self._back_arrow: str | None = None
         """The colour the arrow on "Back" was drawn in, or None before it was first shown."""
+        self._speaker_look: tuple[str, str, int] = ("#ffffff", "#000000", 28)
+        self._speakers: tuple[str, str, int] | None = None
+        """The look the speaker symbols were drawn in, or None before Listen was offered."""
         self.back.clicked.connect(flow.back)
         self.title = QLabel()
         self.title.setObjectName("headerTitle")
@@ -110,11 +122,22 @@ class Header(QWidget):
         self._back_colour = theme.on_primary
         if not self.back.isHidden():
             self._paint_back_arrow()
-        side = metrics.small + 4
-        self.listen.setIcon(speaker_icon(theme.on_primary, theme.primary, side))
-        self.quieter.setIcon(speaker_icon(theme.on_primary, theme.primary, side, "minus"))
-        self.louder.setIcon(speaker_icon(theme.on_primary, theme.primary, side, "plus"))
+        self._speaker_look = (theme.on_primary, theme.primary, metrics.small + 4)
+        if self.listen_available:
+            self._paint_speakers()
         self.apply_metrics(metrics)
+
+    def _paint_speakers(self) -> None:
+        """The speaker symbols, drawn when Listen is first offered (the speech probe answers
+        after the first frame) and again when the look changes: Welcome starts without them."""
+        if self._speakers == self._speaker_look:
+            return
+        from ui.widgets.speaker import speaker_icon  # with Listen's offer, after the first frame
+
+        fore, back, side = self._speakers = self._speaker_look
+        self.listen.setIcon(speaker_icon(fore, back, side))
+        self.quieter.setIcon(speaker_icon(fore, back, side, "minus"))
+        self.louder.setIcon(speaker_icon(fore, back, side, "plus"))
 
     def _one_row_width(self, shown: list[QPushButton]) -> int:
         """The width ``shown`` buttons need side by side on one row."""
@@ -170,6 +193,8 @@ class Header(QWidget):
         back = flow.step in (Step.CHOOSE, Step.RATE) and not flow.saving
         if back:
             self._paint_back_arrow()
+        if self.listen_available:
+            self._paint_speakers()
         visible = {
             self.back: back,
             self.listen: self.listen_available,

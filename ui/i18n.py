@@ -22,9 +22,13 @@ _current = DEFAULT_LANGUAGE
 
 @cache
 def _translations(language: str) -> gettext.NullTranslations:
+    """The language's catalog, read from its one known place: ``gettext.translation`` would
+    search for it by the process's locale (importing ``locale``), a few milliseconds of the
+    kiosk's start for nothing."""
     if language == "en":
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[language])
+    with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as catalog:
+        return gettext.GNUTranslations(catalog)
 
 
 def set_language(language: str) -> None:

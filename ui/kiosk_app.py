@@ -12,7 +12,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from common.catalog import Catalog, CatalogError, load_catalog
@@ -29,19 +30,22 @@ from ui.bridge import QtSaver
 from ui.first_frame import FirstFrame
 from ui.i18n import _
 from ui.screens.welcome import WelcomeScreen
-from ui.speech import NOT_WORKING, EspeakSink, SpeechSink, SpeechSupport, probe_speech
-from ui.staff.hold_hint import HoldHint
 from ui.staff.services import Enroller, StaffServices, default_enroller, removable_media
 from ui.theme import DEMO_THEME
 
 if TYPE_CHECKING:
     from sync.background import BackgroundSync  # imported when sync starts, not at launch
+    from ui.speech import SpeechSink, SpeechSupport
+    from ui.staff.hold_hint import HoldHint
     from ui.staff.wizard import SetupWizard
 
 log = logging.getLogger("ui.kiosk_app")
 
 CATALOG_FILE = "catalog.json"
 THEMES = ("demo", "seaside")
+RECORDS_AT_EXIT_S = 5.0
+"""How long closing the kiosk waits for the records citizens gave to be committed: a rating's
+commit must be reported back before its held reasons or comment can follow it to the disk."""
 SPEECH_PROBE_DELAY_MS = 500
 """Whether the tablet can speak is found out this long after start (on a worker), so the
 probe's processes never compete with the first screen for a small tablet's processor."""
@@ -94,8 +98,8 @@ class KioskApp(QObject):
         export_folders: Callable[[], list[Path]] = removable_media,
         sync_options: dict[str, object] | None = None,
         demo: bool = False,
-        speech_probe: Callable[[], SpeechSupport] = probe_speech,
-        speech_sink: Callable[[str, int, int], SpeechSink] = EspeakSink,
+        speech_probe: Callable[[], SpeechSupport] | None = None,
+        speech_sink: Callable[[str, int, int], SpeechSink] | None = None,
         database: Callable[[], KioskDatabase] | None = None,
     ) -> None:
         """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
@@ -147,19 +151,18 @@ class KioskApp(QObject):
         )
         self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
         self.window.setup_requested.connect(partial(self.show_wizard, True))
-        welcome = self.window.screens[Step.WELCOME]
-        assert isinstance(welcome, WelcomeScreen)
-        self.hold_hint = HoldHint(
-            welcome, welcome.logo, self.flow.clock, lambda: self.window.theme().primary
-        )
+        self._hold_hint: HoldHint | None = None
         self.wizard: SetupWizard | None = None
         self._size_before_wizard: QSize | None = None
         self.speech_support: SpeechSupport | None = None
         """Whether this tablet can speak; found out on a worker, as the first screen shows."""
         self._speech_sink = speech_sink
+        """How to speak (by default espeak-ng, ``ui.speech.EspeakSink``)."""
         self.sink: SpeechSink | None = None
         self._closed = False
         self._speech_probe = speech_probe
+        """Whether the tablet can speak (by default ``ui.speech.probe_speech``): Listen's
+        modules are imported when it runs, after the first frame."""
         QTimer.singleShot(SPEECH_PROBE_DELAY_MS, self._probe_speech)
         self.sync: BackgroundSync | None = None
         self.status_arrived.connect(self._status)
@@ -177,10 +180,28 @@ class KioskApp(QObject):
     def _finish_start(self) -> None:
         if self._closed:
             return
+        self.make_hold_hint()
         self.window.make_guide()
         self.window.make_screens()
         self.window.tasks.run(partial(_make_device_key, self.data_dir), lambda _none: None)
         self.start_sync()
+
+    @property
+    def hold_hint(self) -> HoldHint:
+        return self.make_hold_hint()
+
+    def make_hold_hint(self) -> HoldHint:
+        """The ring around the emblem while staff hold it, made after the first frame (no
+        one holds the emblem for seconds before it is shown)."""
+        if self._hold_hint is None:
+            from ui.staff.hold_hint import HoldHint
+
+            welcome = self.window.screens[Step.WELCOME]
+            assert isinstance(welcome, WelcomeScreen)
+            self._hold_hint = HoldHint(
+                welcome, welcome.logo, self.flow.clock, lambda: self.window.theme().primary
+            )
+        return self._hold_hint
 
     # -- state for the staff screens ------------------------------------------------------
 
@@ -219,7 +240,7 @@ class KioskApp(QObject):
         hidden = QApplication.overrideCursor() is not None
         want = self.settings.hide_cursor and self.fullscreen
         if want and not hidden:
-            QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)
+            QApplication.setOverrideCursor(QtCore.Qt.CursorShape.BlankCursor)
         elif hidden and not want:
             QApplication.restoreOverrideCursor()
 
@@ -229,12 +250,20 @@ class KioskApp(QObject):
         return self.speech_support
 
     def _probe_speech(self) -> None:
-        if not self._closed:
-            self.window.tasks.run(self._speech_probe, self._speech_found)
+        if self._closed:
+            return
+        probe = self._speech_probe
+        if probe is None:
+            from ui.speech import probe_speech
+
+            probe = probe_speech
+        self.window.tasks.run(probe, self._speech_found)
 
     def _speech_found(self, result: object) -> None:
         if self._closed:
             return
+        from ui.speech import NOT_WORKING, SpeechSupport
+
         if not isinstance(result, SpeechSupport):
             result = SpeechSupport(None, NOT_WORKING, str(result))
         self.speech_support = result
@@ -256,6 +285,10 @@ class KioskApp(QObject):
             self.window.set_speech(None, settings.speech_volume)
             return
         if self.sink is None:
+            if self._speech_sink is None:
+                from ui.speech import EspeakSink
+
+                self._speech_sink = EspeakSink
             self.sink = self._speech_sink(
                 support.program, settings.speech_rate, settings.speech_volume
             )
@@ -386,8 +419,24 @@ class KioskApp(QObject):
         if app is not None:
             app.quit()
 
+    def settle_records(self, timeout_s: float = RECORDS_AT_EXIT_S) -> bool:
+        """Before the writer stops: wait (at most ``timeout_s``) until the writer has reported
+        every record the flow gave it, delivering its reports here, so reasons or a comment
+        held for a rating still being committed are handed over and committed too. Only the
+        writer's reports (queued calls) are delivered meanwhile, no taps. False if time ran
+        out (what was still held is then lost, and logged)."""
+        deadline = time.monotonic() + timeout_s
+        while self.flow.unreported:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.writer.flush(left):
+                log.error("closing with %d records not yet saved", self.flow.unreported)
+                return False
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.MetaCall)
+        return True
+
     def close(self) -> None:
         self._closed = True
+        self.settle_records()
         self.fullscreen = False
         self.apply_cursor()
         if self.sync is not None:

@@ -12,34 +12,47 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from functools import cache
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent
 
 log = logging.getLogger("ui.lockdown")
 
-ESCAPE_KEYS = {
-    Qt.Key.Key_Escape,
-    Qt.Key.Key_F4,
-    Qt.Key.Key_F11,
-    Qt.Key.Key_Close,
-    Qt.Key.Key_Super_L,
-    Qt.Key.Key_Super_R,
-    Qt.Key.Key_Meta,
-}
 GUARDED_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
 """What the guard looks at; every other event (there is one for each paint, each move of
 the pointer …) passes at once."""
-MODIFIERS = (
-    Qt.KeyboardModifier.ControlModifier
-    | Qt.KeyboardModifier.AltModifier
-    | Qt.KeyboardModifier.MetaModifier
-)
+
+
+@cache
+def escapes() -> tuple[frozenset[QtCore.Qt.Key], QtCore.Qt.KeyboardModifier]:
+    """The keys, and the modifiers, that could close, switch away from, or reconfigure the
+    app; read from Qt's namespace at the first key, not at import (``ui.qt_names``)."""
+    qt = QtCore.Qt
+    keys = frozenset(
+        {
+            qt.Key.Key_Escape,
+            qt.Key.Key_F4,
+            qt.Key.Key_F11,
+            qt.Key.Key_Close,
+            qt.Key.Key_Super_L,
+            qt.Key.Key_Super_R,
+            qt.Key.Key_Meta,
+        }
+    )
+    modifiers = (
+        qt.KeyboardModifier.ControlModifier
+        | qt.KeyboardModifier.AltModifier
+        | qt.KeyboardModifier.MetaModifier
+    )
+    return keys, modifiers
 
 
 def is_escape_key(event: QKeyEvent) -> bool:
     """Keys and shortcuts that could close, switch away from, or reconfigure the app."""
-    return event.key() in ESCAPE_KEYS or bool(event.modifiers() & MODIFIERS)
+    keys, modifiers = escapes()
+    return event.key() in keys or bool(event.modifiers() & modifiers)
 
 
 class KeyGuard(QObject):

@@ -173,6 +173,7 @@ def make_kiosk(qtbot, tmp_path, clock, catalog: Catalog) -> Iterator:
         window.resize(*size)
         with qtbot.waitExposed(window):
             window.show()
+        qtbot.waitUntil(lambda: window.watching)  # taps and keys count from the first frame
         kiosk = Kiosk(window, flow, writer, db_path, clock, qtbot)
         kiosk.saver = saver
         kiosk.speech = FakeSink()
@@ -296,6 +297,7 @@ def make_app(qtbot, tmp_path, clock, catalog, usb):
         app.window.resize(*size)
         with qtbot.waitExposed(app.window):
             app.window.show()
+        qtbot.waitUntil(lambda: app.window.watching)  # taps and keys count from the first frame
         made.append(app)
         return StaffKiosk(app, qtbot, clock)
 

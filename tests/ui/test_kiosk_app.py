@@ -81,3 +81,41 @@ def test_a_window_grown_by_the_wizard_gets_its_size_back(make_app):
     kiosk.app.wizard.cancelled.emit()
     assert kiosk.window.citizens_at_screen()
     assert kiosk.window.size() == QSize(1024, 600)
+
+
+def test_closing_while_a_rating_commits_saves_what_was_held_for_it(make_app, tmp_path):
+    """Reasons and a comment wait for their rating's uuid; closing the kiosk in that moment
+    waits for the rating's commit and hands them over before the writer stops."""
+    import threading
+
+    from kiosk.storage import Store
+
+    kiosk = make_app(Settings(ask_comment=True))
+    app, flow = kiosk.app, kiosk.app.flow
+    disk = threading.Event()
+    app.store.submit(lambda _store: disk.wait(10))  # a slow disk: the rating queues behind
+    kiosk.clock.advance(3)
+    flow.start()
+    kiosk.clock.advance(1)
+    flow.choose(flow.services()[0].id)
+    kiosk.clock.advance(1)
+    flow.rate(1)
+    reason = flow.reasons()[0].id
+    kiosk.clock.advance(1)
+    flow.toggle_reason(reason)
+    kiosk.clock.advance(1)
+    flow.submit_reasons()
+    kiosk.clock.advance(1)
+    flow.submit_comment("The queue was long")
+    assert [draft.kind for draft in flow.session.held] == ["reasons", "comment"]
+    disk.set()
+    app.close()
+    with Store(tmp_path / "data" / "kiosk.db") as store:
+        records = {record.kind: record for record in store.records()}
+    assert set(records) == {"rating", "reasons", "comment"}
+    rating = records["rating"]
+    assert records["reasons"].rating_uuid == rating.uuid
+    assert records["reasons"].reasons == (reason,)
+    assert records["comment"].rating_uuid == rating.uuid
+    assert records["comment"].comment == "The queue was long"
+    assert flow.unreported == 0

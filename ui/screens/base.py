@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QLabel, QPushButton, QWidget
 
 from common.theme import Theme
 from kiosk.flow import Flow
 from ui.metrics import Metrics
+from ui.qt_names import centre_text, take_tab_focus
 
 
-class Screen(QWidget):
-    """A thin view: shows :class:`Flow` state and feeds it taps, holds no state of its own."""
+class Screen(QFrame):
+    """A thin view: shows :class:`Flow` state and feeds it taps, holds no state of its own.
+
+    A frame (without one drawn) because Qt paints a frame's style-sheet background by itself,
+    where a plain widget needs an attribute from Qt's namespace (``ui.qt_names``)."""
 
     def __init__(self, flow: Flow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow = flow
         self.setObjectName("screen")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
 
     def retranslate(self) -> None:
         """Re-read every text after a language change."""
@@ -44,7 +46,7 @@ def label(object_name: str, wrap: bool = True, center: bool = False) -> QLabel:
     widget.setObjectName(object_name)
     widget.setWordWrap(wrap)
     if center:
-        widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        centre_text(widget)
     return widget
 
 
@@ -52,7 +54,7 @@ def action_button(object_name: str) -> QPushButton:
     """A button that keys reach (a tap leaves the focus where it was), styled by its name."""
     button = QPushButton()
     button.setObjectName(object_name)
-    button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    take_tab_focus(button)
     return button
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
@@ -16,14 +15,14 @@ CARD_BODIES = 32
 on a wide screen."""
 
 
-class StillThereOverlay(QWidget):
-    """Covers the screen while the flow's prompt runs; any tap on it means "I'm here"."""
+class StillThereOverlay(QFrame):
+    """Covers the screen while the flow's prompt runs; any tap on it means "I'm here". A frame
+    for its style-sheet background, as :class:`~ui.screens.base.Screen`."""
 
     def __init__(self, flow: Flow, parent: QWidget) -> None:
         super().__init__(parent)
         self.flow = flow
         self.setObjectName("overlay")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._edge = 32
         self._widest = 800
         self._outer = QVBoxLayout(self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Signal
 from PySide6.QtGui import QIcon, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -12,9 +12,9 @@ from common.theme import Theme
 from kiosk.flow import Flow
 from ui.i18n import _
 from ui.metrics import Metrics
+from ui.qt_names import take_tab_focus
 from ui.screens.base import PICTURE_SHARE, Screen, fit_column, label
 from ui.widgets.picture import Picture
-from ui.widgets.speaker import speaker_icon
 
 STAFF_HOLD_S = 3.0
 TITLES = {"ka": "მოქალაქეთა უკუკავშირი", "en": "Citizens feedback"}
@@ -34,7 +34,7 @@ class ListenHint(QWidget):
         self.icon = QLabel()
         self.text = label("subtitle")
         layout.addStretch(1)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.icon, 0)  # a label draws its picture centred top to bottom
         layout.addWidget(self.text, 0)
         layout.addStretch(1)
 
@@ -63,11 +63,13 @@ class WelcomeScreen(Screen):
         self.invite = label("subtitle", center=True)
         self.start = QPushButton()
         self.start.setObjectName("primary")
-        self.start.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        take_tab_focus(self.start)
         self.start.clicked.connect(flow.start)
         self.listen_hint = ListenHint()
         self.listen_hint.hide()
         self._listen_available = False
+        self._hint_look: tuple[str, int] = ("#000000", 30)
+        self._hint_painted: tuple[str, int] | None = None
         layout.addStretch(2)
         layout.addWidget(self.logo)
         layout.addWidget(self.municipality)
@@ -75,7 +77,11 @@ class WelcomeScreen(Screen):
         layout.addWidget(self.other_title)
         layout.addStretch(1)
         layout.addWidget(self.invite)
-        layout.addWidget(self.start, 0, Qt.AlignmentFlag.AlignHCenter)
+        start_row = QHBoxLayout()  # centred between stretches: no alignment flag needed
+        start_row.addStretch(1)
+        start_row.addWidget(self.start)
+        start_row.addStretch(1)
+        layout.addLayout(start_row)
         layout.addWidget(self.listen_hint)
         layout.addStretch(2)
         self.retranslate()
@@ -91,6 +97,8 @@ class WelcomeScreen(Screen):
     def set_listen_available(self, available: bool) -> None:
         """Tell of Listen only where the tablet can speak (and staff offer it)."""
         self._listen_available = available
+        if available:
+            self._paint_hint()
         self.show_state(self.flow)
 
     def _tells_of_listen(self, flow: Flow) -> bool:
@@ -118,9 +126,19 @@ class WelcomeScreen(Screen):
             self.logo.set_icon(QIcon(str(theme.logo)), metrics.target * 3, metrics.target)
         self._target = metrics.target
         self._municipality = theme.municipality
-        side = round(metrics.body * 1.4)
-        self.listen_hint.set_icon(speaker_icon(theme.muted_text, theme.muted_text, side), side)
+        self._hint_look = (theme.muted_text, round(metrics.body * 1.4))
+        if self._listen_available:
+            self._paint_hint()
         self._fit()
+
+    def _paint_hint(self) -> None:
+        """The speaker beside the line about Listen, drawn once Listen is offered (after the
+        first frame) and again when the look changes."""
+        if self._hint_painted != self._hint_look:
+            from ui.widgets.speaker import speaker_icon  # with Listen's offer
+
+            colour, side = self._hint_painted = self._hint_look
+            self.listen_hint.set_icon(speaker_icon(colour, colour, side), side)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common.catalog import Catalog
 from common.theme import Theme
 from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
-from ui.speech import SpeechSupport
+
+if TYPE_CHECKING:
+    from ui.speech import SpeechSupport  # Listen's modules load after the first frame
 
 Enroller = Callable[[Path, str, str], object]
 """``enroll(data_dir, server_url, code)``; returns an enrollment with ``center_id``."""

@@ -7,9 +7,12 @@ icon afresh for whatever square fits its rectangle, and asks the layout for litt
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from ui.qt_names import centre_text
 
 PLATE_MARGIN = 0.1
 """Share of the plate's side left around the picture on it."""
@@ -18,7 +21,7 @@ PLATE_MARGIN = 0.1
 class Picture(QLabel):
     def __init__(self, parent: QWidget | None = None, *, minimum: int = 32) -> None:
         super().__init__(parent)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        centre_text(self)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._icon = QIcon()
         self._preferred = 96
@@ -83,10 +86,10 @@ class Picture(QLabel):
             return
         canvas = QPixmap(round(side * ratio), round(side * ratio))
         canvas.setDevicePixelRatio(ratio)
-        canvas.fill(Qt.GlobalColor.transparent)
+        canvas.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QPainter(canvas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(self._plate)
         painter.drawRoundedRect(QRectF(0, 0, side, side), side * 0.18, side * 0.18)
         inner = round(side * (1 - 2 * PLATE_MARGIN))

@@ -2,11 +2,13 @@
 
 Drawn here rather than taken from an icon font so that nothing heavy is loaded before the
 first screen, and so the volume buttons can carry a plain minus or plus beside the speaker.
+Qt's namespace is read as they are drawn, not as this module is imported (``ui.qt_names``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 MARKS = ("waves", "minus", "plus")
@@ -28,13 +30,13 @@ def paint_speaker(painter: QPainter, box: QRectF, color: QColor, mark: str = "wa
     for x, y in ((0.24, 0.36), (0.48, 0.14), (0.48, 0.86), (0.24, 0.64), (0.06, 0.64)):
         body.lineTo(pt(x, y))
     body.closeSubpath()
-    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setPen(QtCore.Qt.PenStyle.NoPen)
     painter.setBrush(color)
     painter.drawPath(body)
     pen = QPen(color, max(1.5, s * 0.08))
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setCapStyle(QtCore.Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
     if mark == "waves":
         for radius in (0.16, 0.3):
             arc = QRectF(0, 0, 2 * radius * s, 2 * radius * s)
@@ -53,7 +55,7 @@ def speaker_icon(color: str, checked_color: str, side: int, mark: str = "waves")
     icon = QIcon()
     for state, colour in ((QIcon.State.Off, color), (QIcon.State.On, checked_color)):
         pixmap = QPixmap(QSize(side, side))
-        pixmap.fill(Qt.GlobalColor.transparent)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         paint_speaker(painter, QRectF(0, 0, side, side), QColor(colour), mark)
         painter.end()
