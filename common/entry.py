@@ -10,14 +10,22 @@ build left it out, and it says so.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
-def run(target: str, extra: str, prog: str) -> int:
-    """Call ``module:function`` in ``target``; exit 2 naming ``extra`` if a package is missing."""
+def run(target: str, extra: str, prog: str, needs: Sequence[str] = ()) -> int:
+    """Call ``module:function`` in ``target``; exit 2 naming ``extra`` if a package is missing.
+
+    ``needs``: packages the command imports only later (the kiosk loads Qt after parsing its
+    arguments, to start sooner), looked for without importing them.
+    """
     module_name, _, function = target.partition(":")
+    missing = next((name for name in needs if importlib.util.find_spec(name) is None), None)
     try:
+        if missing is not None:
+            raise ModuleNotFoundError(name=missing)
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if getattr(sys, "frozen", False):

@@ -8,4 +8,4 @@ import sys
 from common.entry import run
 
 if __name__ == "__main__":
-    sys.exit(run("ui.main:main", "kiosk", "kiosk"))
+    sys.exit(run("ui.entry:main", "kiosk", "kiosk"))

@@ -6,9 +6,12 @@ import sys
 
 from common.entry import run
 
+KIOSK_NEEDS = ("PySide6",)
+"""Qt is imported once the arguments are read; a server install has none."""
+
 
 def main() -> int:
-    return run("ui.main:main", "kiosk", "kiosk")
+    return run("ui.main:main", "kiosk", "kiosk", needs=KIOSK_NEEDS)
 
 
 if __name__ == "__main__":

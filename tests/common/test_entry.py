@@ -32,3 +32,15 @@ def test_a_built_program_missing_a_package_blames_the_build(monkeypatch, capsys)
     err = capsys.readouterr().err
     assert "kiosk.spec" in err
     assert "pip install" not in err
+
+
+def test_a_package_imported_late_is_looked_for_first(monkeypatch, capsys):
+    """The kiosk imports Qt after reading its arguments: even ``--help`` names the extra."""
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "PySide6" else found(name, *a)
+    )
+    assert kiosk_entry.main() == 2
+    assert "pip install 'ukukavshiri[kiosk]'" in capsys.readouterr().err
