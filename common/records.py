@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, Literal
 
 
@@ -194,38 +196,71 @@ _CANONICAL_JSON = json.JSONEncoder(
 )
 """The encoder of :func:`canonical_bytes`, made once: ``json.dumps`` with these arguments
 builds a new one per call."""
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Value types that ``pydantic_core.to_json`` writes byte for byte as ``json.dumps`` does
+(floats it writes otherwise: ``1e-7`` for ``1e-07``)."""
 
 
 def canonical_bytes(data: dict[str, Any]) -> bytes:
-    """UTF-8 JSON of the hashed fields: sorted keys, no spaces, non-ASCII kept as is."""
-    return canonical_text(data).encode("utf-8")
+    """UTF-8 JSON of the hashed fields: sorted keys, no spaces, non-ASCII kept as is.
+
+    This is ``json.dumps(subset, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False).encode("utf-8")`` exactly (``tests/common/test_records.py`` holds it to
+    that over every character and many generated records). A record holds only texts,
+    integers, None and lists of texts, which pydantic-core's serializer writes the same way
+    at a quarter of the cost (a server hashes every record it receives); anything else, and a
+    text it cannot write (a lone surrogate), goes through ``json`` itself.
+    """
+    subset = _hashed_subset(data)
+    if _plain(subset.values()):
+        try:
+            return _to_json()(subset)
+        except ValueError:  # a lone surrogate: no UTF-8 form, json's own error follows
+            pass
+    return _CANONICAL_JSON.encode(subset).encode("utf-8")
 
 
 def canonical_text(data: dict[str, Any]) -> str:
-    """:func:`canonical_bytes` before its UTF-8 encoding.
+    """:func:`canonical_bytes` before its UTF-8 encoding (``json`` only)."""
+    return _CANONICAL_JSON.encode(_hashed_subset(data))
 
-    This is ``json.dumps(subset, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    allow_nan=False)`` exactly (``tests/common/test_records.py`` holds it to that over many
-    generated records): the same encoder settings, made once; the fields picked in sorted
-    order, so sorting them again costs little; tuples left as they are, which JSON writes as
-    lists anyway.
-    """
+
+def _hashed_subset(data: dict[str, Any]) -> dict[str, Any]:
+    """The hashed fields in sorted order (so sorting them again costs little); tuples left as
+    they are, which JSON writes as lists anyway."""
     subset = {name: data[name] for name in _SORTED_HASHED_FIELDS}
     for name in LIST_FIELDS:
         items = subset[name]
         if type(items) is not list and type(items) is not tuple:
             subset[name] = list(items)
-    return _CANONICAL_JSON.encode(subset)
+    return subset
+
+
+def _plain(values: Iterable[Any]) -> bool:
+    """Whether every value, or every item of a list value, is a text (enum members included:
+    both write their text) or of a :data:`_PLAIN` type."""
+    for value in values:
+        kind = type(value)
+        if kind is list or kind is tuple:
+            if not all(type(item) in _PLAIN or isinstance(item, str) for item in value):
+                return False
+        elif kind not in _PLAIN and not isinstance(value, str):
+            return False
+    return True
+
+
+@cache
+def _to_json() -> Callable[[Any], bytes]:
+    """pydantic-core's JSON writer, imported on first use: a kiosk hashes its first record
+    after its first screen is up, and the import takes longer than that screen."""
+    from pydantic_core import to_json
+
+    return to_json
 
 
 def record_hash(data: dict[str, Any]) -> str:
     """Hex SHA-256 of the canonical encoding; ``data`` may be a wire dict or ``asdict``."""
-    return hash_of_canonical(canonical_text(data))
-
-
-def hash_of_canonical(text: str) -> str:
-    """:func:`record_hash` of a record whose :func:`canonical_text` is ``text``."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 
 def verify_chain(records: list[dict[str, Any]], prev_hash: str = GENESIS_HASH) -> int | None:

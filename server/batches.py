@@ -204,7 +204,7 @@ def sync_state(engine: Engine, kiosk: Kiosk, server_time: int) -> SyncStateRespo
     return SyncStateResponse(high_water_mark=int(mark), server_time=server_time, missing=missing)
 
 
-def content_hash(envelope: BatchEnvelope, canonical: Sequence[str | None] = ()) -> str:
+def content_hash(envelope: BatchEnvelope, canonical: Sequence[bytes | None] = ()) -> str:
     """SHA-256 of what a batch carries: its records as received and its head.
 
     The head signature is left out, so a kiosk that re-enrolled with a new key can still
@@ -214,17 +214,16 @@ def content_hash(envelope: BatchEnvelope, canonical: Sequence[str | None] = ()) 
     when its reading has it (:attr:`server.ingest.reading.Reading.canonical`), which spares
     encoding the records a second time (:func:`_records_json`).
     """
-    head = _CONTENT_JSON.encode(envelope.head.model_dump())
+    head = _CONTENT_JSON.encode(envelope.head.model_dump()).encode("ascii")
     records = None
     if len(canonical) == len(envelope.records):
         records = _records_json(envelope.records, canonical)
     if records is None:
-        records = _CONTENT_JSON.encode(envelope.records)
-    text = '{"head":' + head + ',"records":' + records + "}"
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+        records = _CONTENT_JSON.encode(envelope.records).encode("ascii")
+    return hashlib.sha256(b'{"head":' + head + b',"records":' + records + b"}").hexdigest()
 
 
-def _records_json(raws: Sequence[Any], canonical: Sequence[str | None]) -> str | None:
+def _records_json(raws: Sequence[Any], canonical: Sequence[bytes | None]) -> bytes | None:
     """The records' part of :func:`content_hash` from their canonical JSON, or None when a
     record has none or holds a character that ``ensure_ascii`` would write otherwise.
 
@@ -237,11 +236,11 @@ def _records_json(raws: Sequence[Any], canonical: Sequence[str | None]) -> str |
     """
     parts = []
     for raw, text in zip(raws, canonical, strict=True):
-        if text is None or not text.isascii() or "\x7f" in text:
+        if text is None or not text.isascii() or b"\x7f" in text:
             return None
-        at = text.index(',"kind":')
-        parts.append(f'{text[:at]},"hash":"{raw["hash"]}"{text[at:]}')
-    return "[" + ",".join(parts) + "]"
+        at = text.index(b',"kind":')
+        parts.append(b'%s,"hash":"%s"%s' % (text[:at], raw["hash"].encode("ascii"), text[at:]))
+    return b"[" + b",".join(parts) + b"]"
 
 
 _CONTENT_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)

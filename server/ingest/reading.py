@@ -10,6 +10,7 @@ lists the reasons; whether a record is new, a duplicate or a conflict is for
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -28,7 +29,7 @@ from common.protocol import (
     REASON_WRONG_CENTER,
     REASON_WRONG_DEVICE,
 )
-from common.records import Record, canonical_text, hash_of_canonical
+from common.records import Record, canonical_bytes
 from server.catalogs import CatalogRules, center_rules, version_rules
 from server.ingest.wire import quick_wire
 
@@ -67,8 +68,8 @@ class Reading(NamedTuple):
     wire: dict[str, Any] | None = None
     """The record's fields as validated (lists as lists): what is stored and hashed."""
     refusal: Refusal | None = None
-    canonical: str | None = None
-    """The record's canonical JSON (``common.records.canonical_text``), when its fields were
+    canonical: bytes | None = None
+    """The record's canonical JSON (``common.records.canonical_bytes``), when its fields were
     taken by the quick check: then they are the item's own, key for key and value for value
     (``server.batches.content_hash`` builds on that)."""
 
@@ -90,8 +91,8 @@ def read_record(raw: Any, device_id: str, center_id: str | None, catalogs: Catal
     if wire["device_id"] != device_id:
         message = "The record names another device than the sender."
         return Reading(raw, _uuid_hint(raw), refusal=(REASON_WRONG_DEVICE, message))
-    canonical = canonical_text(wire)
-    if hash_of_canonical(canonical) != wire["hash"]:
+    canonical = canonical_bytes(wire)
+    if hashlib.sha256(canonical).hexdigest() != wire["hash"]:
         message = "The record hash does not match its content."
         return Reading(raw, _uuid_hint(raw), refusal=(REASON_BAD_HASH, message))
     problem = policy_problem(

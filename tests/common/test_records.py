@@ -17,7 +17,6 @@ from common.records import (
     Record,
     canonical_bytes,
     canonical_text,
-    hash_of_canonical,
     record_hash,
     verify_chain,
 )
@@ -110,7 +109,20 @@ def test_canonical_bytes_are_the_documented_json_dumps(record: dict[str, Any]) -
         return
     assert canonical_bytes(record) == expected
     assert record_hash(record) == hashlib.sha256(expected).hexdigest()
-    assert hash_of_canonical(canonical_text(record)) == record_hash(record)
+    assert canonical_text(record).encode("utf-8") == expected
+
+
+def test_every_character_is_written_as_json_dumps_writes_it() -> None:
+    """Each character but the surrogates, alone and in a list, through the same encoding."""
+    record = dict.fromkeys(HASHED_FIELDS, "x") | {"reasons": [], "flags": []}
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(characters), 4096):
+        text = "".join(characters[start : start + 4096])
+        record |= {"comment": text, "reasons": [text, "y"], "seq": 2**64 + start}
+        assert canonical_bytes(record) == documented_canonical_bytes(record), hex(start)
+    for character in characters[:0x800]:
+        record["comment"] = character
+        assert canonical_bytes(record) == documented_canonical_bytes(record), hex(ord(character))
 
 
 def test_canonical_bytes_of_nested_values_are_the_documented_json_dumps() -> None:
