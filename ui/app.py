@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QFrame, QStackedWidget, QVBoxLayout, QWidget
 
 from common.theme import Theme
@@ -43,6 +43,8 @@ STAFF_IDLE_S = 120
 WINDOWED_SIZE = QSize(1280, 800)
 """What ``--windowed`` asks for, when the screen has room for it."""
 KEY_PRESS = QEvent.Type.KeyPress
+MOUSE_PRESS = QEvent.Type.MouseButtonPress
+DOUBLE_CLICK = QEvent.Type.MouseButtonDblClick
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
@@ -194,6 +196,7 @@ class KioskWindow(QFrame):
         self.key_guard = KeyGuard(self.citizens_at_screen, self)
         self.watching = False
         """The application-wide filters are installed (:meth:`watch_application`)."""
+        self.taps = TapSeries(self._on_screen)
         FirstFrame(self, lambda _at: self.watch_application())
         self._guide: Guide | None = None
         self.refresh()
@@ -324,16 +327,25 @@ class KioskWindow(QFrame):
             self.overlay.setGeometry(self.citizen_page.rect())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Every touch, click or key anywhere is activity; keys go on to the guide."""
+        """Every touch, click or key anywhere is activity; keys go on to the guide; the
+        later presses of a double tap whose first tap changed the screen are dropped
+        (:class:`TapSeries`)."""
         kind = event.type()
+        if kind is MOUSE_PRESS or kind is DOUBLE_CLICK:
+            assert isinstance(event, QMouseEvent)
+            self.flow.touch()
+            return self.taps.drops(event)
         if kind not in ACTIVITY_EVENTS:
             return False
         self.flow.touch()
-        self._staff_activity = self.flow.clock()
         if kind is KEY_PRESS:
             assert isinstance(event, QKeyEvent)
             return self.guide.key(event)
         return False
+
+    def _on_screen(self) -> tuple[QWidget | None, ...]:
+        """The page and the citizen screen now shown."""
+        return self.pages.currentWidget(), self.stack.currentWidget()
 
     # -- staff -------------------------------------------------------------------------------
 
@@ -473,3 +485,54 @@ def show_kiosk(window: KioskWindow, windowed: bool) -> None:
         window.setMaximumSize(screen.geometry().size())
         window.setGeometry(screen.geometry())  # without a window manager, fullscreen alone won't
     window.showFullScreen()
+
+
+class TapSeries:
+    """Quick presses at one spot are one tap, used on the screen where it began.
+
+    A citizen who double-taps a tile opens the next screen with the first tap, and the second
+    lands on whatever that screen holds under the finger (at 1280 x 800, the free canteen's
+    tile lies over the face "very dissatisfied"). A press within the platform's double-tap
+    time and distance of the one before (Qt's own settings, the touch distance for fingers)
+    continues that tap: if the screen has changed since the tap began, the press is dropped,
+    and so is the double-click event Qt sends after it (which a button takes as a press). On
+    the screen where it began, the press goes on, and the flow's own guard makes a double tap
+    on one control one tap.
+    """
+
+    def __init__(self, on_screen: Callable[[], object]) -> None:
+        self.on_screen = on_screen
+        self._last: _Press | None = None
+
+    def drops(self, event: QMouseEvent) -> bool:
+        """Whether to drop this press (or double click); each delivery of one press (to the
+        window, the widget, its parents) gets the same answer."""
+        stamp, where, last = event.timestamp(), event.globalPosition(), self._last
+        if event.type() is DOUBLE_CLICK:
+            return last is not None and last.stamp == stamp and last.dropped
+        if last is not None and (last.stamp, last.x, last.y) == (stamp, where.x(), where.y()):
+            return last.dropped
+        hints = QGuiApplication.styleHints()
+        reach = max(hints.mouseDoubleClickDistance(), hints.touchDoubleTapDistance())
+        screen = self.on_screen()
+        began_on = screen
+        if (
+            last is not None
+            and 0 <= stamp - last.stamp < hints.mouseDoubleClickInterval()
+            and abs(where.x() - last.x) <= reach
+            and abs(where.y() - last.y) <= reach
+        ):
+            began_on = last.began_on
+        self._last = _Press(stamp, where.x(), where.y(), began_on, began_on != screen)
+        return self._last.dropped
+
+
+class _Press(NamedTuple):
+    """A press seen by :class:`TapSeries`: when (ms) and where, the screen its tap began on,
+    and whether it was dropped."""
+
+    stamp: int
+    x: float
+    y: float
+    began_on: object
+    dropped: bool
