@@ -3,6 +3,13 @@
 Why this shape:
 - WAL and ``synchronous=FULL``: a rating is on disk when ``append`` returns, before the citizen
   is thanked, and survives power loss.
+- The sync job's connection commits without waiting for the disk (``synchronous=NORMAL``,
+  ``wait_for_disk=False``): it writes only sync bookkeeping (which records the server holds or
+  refused, the batch on the wire, what was pruned). Such a commit survives the app being
+  killed; a power cut may take the newest of them back, never one without those before it (the
+  log's frames are checksummed in a chain), and the next rating's commit makes them all
+  durable. What a power cut takes back only makes the kiosk send records again, which the
+  server answers as duplicates; and a slow tablet disk no longer holds up every batch.
 - Records are never updated except for their sync bookkeeping columns, which are not part of
   the hashed content (see ``common.records``). Rows hold them in compact forms
   (``kiosk.layout``); what goes in and comes out is the record, exactly as hashed.
@@ -142,12 +149,16 @@ class Store:
         *,
         quick_check: bool | None = None,
         read_only: bool = False,
+        wait_for_disk: bool = True,
     ) -> None:
         """``quick_check``: None checks the file unless this process already did (see
         :func:`mark_checked`). ``read_only``: a connection that refuses every write (``PRAGMA
-        query_only``), does not migrate, and may be used from several threads in turn."""
+        query_only``), does not migrate, and may be used from several threads in turn.
+        ``wait_for_disk``: False for the sync job's connection, whose commits then return
+        without waiting for the disk (``synchronous = NORMAL``; the module's notes say why)."""
         self.path = Path(path)
         self.clock = clock
+        self.wait_for_disk = wait_for_disk
         self.read_only = read_only
         self._texts = Texts()
         self._device_id: str | None = None
@@ -189,7 +200,7 @@ class Store:
             conn.execute("PRAGMA query_only = ON")
             return
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA synchronous = {'FULL' if self.wait_for_disk else 'NORMAL'}")
         self._migrate()
 
     def _migrate(self) -> None:

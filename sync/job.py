@@ -108,7 +108,9 @@ class SyncJob:
         self.clock = clock
         self.sleep = sleep
         self.store_factory: StoreFactory = store_factory or (
-            lambda p: Store(p, clock=lambda: datetime.fromtimestamp(self.clock(), UTC))
+            lambda p: Store(
+                p, clock=lambda: datetime.fromtimestamp(self.clock(), UTC), wait_for_disk=False
+            )
         )
         self.client_options = dict(client_options or {})
         self.on_status = on_status

@@ -11,6 +11,8 @@ import json
 import pytest
 
 from kiosk.storage import Store
+from kiosk.writer import RecordWriter
+from sync.job import SyncJob
 from sync.keys import KioskFiles
 from sync.outbox import META_INFLIGHT, Batch, Outbox, OutboxState
 from tests.sync.helpers import draft
@@ -87,3 +89,20 @@ def test_released_batch_records_are_ready_again_and_halves_get_new_keys(store):
     first, second = batch.halves()
     assert (first.records, second.records) == (records[:2], records[2:])
     assert len({batch.batch_id, first.batch_id, second.batch_id}) == 3
+
+
+def test_the_sync_job_commits_without_waiting_for_the_disk_and_ratings_wait(data_dir):
+    """The sync job's bookkeeping may be taken back by a power cut (records then go again and
+    the server answers duplicates); a rating's commit waits for the disk (kiosk.storage)."""
+    job = SyncJob(data_dir)
+    try:
+        assert job.store().conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        job.close()
+    with Store(KioskFiles(data_dir).db_path) as store:
+        assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    writer = RecordWriter(KioskFiles(data_dir).db_path)
+    try:
+        assert writer.call(lambda s: s.conn.execute("PRAGMA synchronous").fetchone()[0]) == 2
+    finally:
+        writer.close()
