@@ -11,6 +11,11 @@ floor and the naive peer in the same run.
    (``bench/ingest_floor.py``).
 3. **Naive peer**: ``--naive`` ratings (default 1 000) of a second kiosk sent by the same
    client one record per request (``max_batch_records=1``).
+4. With ``--ceiling``, **the server alone**: as many ratings of two more kiosks, in the
+   batches the kiosk would send, built and signed before the clock starts, then sent by the
+   kiosk's client with one batch in flight, and with two (each batch leaves as soon as one of
+   the two before it is answered): what a catch-up would reach if the kiosk's own work cost
+   nothing, against the same floor.
 
 It prints the ratios catch-up / floor (target at least 0.5) and catch-up / naive (target at
 least 50), each with PASS or MISS; it fails (exit 1) only when a record is missing, never on
@@ -21,7 +26,8 @@ SQLite or, with ``--pg-url`` (default ``$UKUK_PG_URL``; ``--sqlite`` ignores it)
 client).
 
     python bench/sync_backlog.py [--records 50000] [--naive 1000] [--sqlite | --pg-url URL]
-                                 [--heap] [--profile FILE] [--profile-kiosk FILE] [--json]
+                                 [--ceiling] [--heap] [--profile FILE] [--profile-kiosk FILE]
+                                 [--json]
 """
 
 from __future__ import annotations
@@ -31,8 +37,11 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +56,11 @@ from ingest_floor import (  # noqa: E402
     stored_rows,
 )
 
+from common.protocol import STORED  # noqa: E402
 from kiosk.storage import Draft, Store  # noqa: E402
+from sync.batching import BatchPlanner  # noqa: E402
+from sync.body import signed_body  # noqa: E402
+from sync.client import SyncClient  # noqa: E402
 from sync.enrollment import enroll  # noqa: E402
 from sync.job import SyncJob  # noqa: E402
 from sync.keys import KioskFiles  # noqa: E402
@@ -89,6 +102,41 @@ def fill(data_dir: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
+def server_alone(data_dir: Path, url: str, count: int, in_flight: int) -> float:
+    """Records/s of the server alone: ``count`` ratings of an enrolled kiosk, in the batches
+    its planner makes, signed before the clock starts, then sent with ``in_flight`` batches
+    on the wire at once (one client per thread, as a client is not thread-safe)."""
+    fill(data_dir, count)
+    files = KioskFiles(data_dir)
+    key = files.private_key()
+    planner = BatchPlanner()
+    bodies: list[tuple[str, bytes]] = []
+    with Store(files.db_path) as store:
+        device_id, after = store.device_id, 0
+        while True:
+            batch_id = str(uuid.uuid4())
+            records = planner.next_batch(store, after, batch_id, device_id)
+            if not records:
+                break
+            bodies.append((batch_id, signed_body(key, device_id, batch_id, records)))
+            after = records[-1].seq
+    local = threading.local()
+
+    def send(item: tuple[str, bytes]) -> int:
+        if not hasattr(local, "client"):
+            local.client = SyncClient(url, device_id=device_id, private_key=key)
+        answer = local.client.upload_batch(*item)
+        return sum(1 for result in answer.results if result.status == STORED)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(in_flight) as pool:
+        stored = sum(pool.map(send, bodies))
+    elapsed = time.perf_counter() - started
+    if stored != count:
+        raise RuntimeError(f"the server stored {stored} of {count} records")
+    return count / elapsed
+
+
 def verdict(ratio: float, target: float) -> str:
     return "PASS" if ratio >= target else "MISS"
 
@@ -99,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive", type=int, default=1_000, help="records sent one per request")
     parser.add_argument("--pg-url", default=os.environ.get("UKUK_PG_URL") or None)
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if $UKUK_PG_URL is set")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also time the server alone (batches built beforehand), 1 and 2 in flight",
+    )
     parser.add_argument(
         "--heap", action="store_true", help="also trace the Python heap (slows the sync down)"
     )
@@ -117,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             assert live._process is not None
             server_pid = live._process.pid
             live.add_center(CENTER)
-            codes = live.add_kiosks(["bench-kiosk", "naive-kiosk"], CENTER)
+            codes = live.add_kiosks(["bench-kiosk", "naive-kiosk", "alone-1", "alone-2"], CENTER)
             data_dir, naive_dir = work / "kiosk", work / "naive"
             enroll(data_dir, live.url, codes["bench-kiosk"])
             backend = "PostgreSQL" if pg_url else "SQLite"
@@ -180,6 +233,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"{naive:,.0f} records/s ({naive_s:.1f} s)"
             )
 
+            alone: dict[int, float] = {}
+            if args.ceiling:
+                for in_flight in (1, 2):
+                    alone_dir = work / f"alone-{in_flight}"
+                    enroll(alone_dir, live.url, codes[f"alone-{in_flight}"])
+                    alone[in_flight] = server_alone(alone_dir, live.url, args.records, in_flight)
+                    print(
+                        f"server alone, {in_flight} in flight: {alone[in_flight]:,.0f} "
+                        f"records/s ({alone[in_flight] / floor.rate:.2f} of the floor)"
+                    )
+
             on_floor, on_naive = catch_up / floor.rate, catch_up / naive
             print(
                 f"catch-up / floor: {on_floor:.2f} (target >= {FLOOR_TARGET}: "
@@ -190,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{verdict(on_naive, NAIVE_TARGET)})"
             )
             stored = int(live.query("SELECT count(*) FROM records")[0][0])
-            expected = args.records + args.naive
+            expected = args.records * (1 + len(alone)) + args.naive
             figures = {
                 "backend": backend,
                 "records": args.records,
@@ -205,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                 "floor_ratio": on_floor,
                 "naive_ratio": on_naive,
                 "stored": stored,
+                **{f"alone_{n}_per_s": rate for n, rate in alone.items()},
             }
             if args.json:
                 print(json.dumps(figures))

@@ -42,10 +42,11 @@ def run_bench(script: str, backend: str, *args: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_sync_backlog_bench(backend: str) -> None:
-    figures = run_bench("sync_backlog.py", backend, "--records", "120", "--naive", "4")
+    figures = run_bench("sync_backlog.py", backend, "--records", "120", "--naive", "4", "--ceiling")
     assert (figures["uploaded"], figures["naive_uploaded"]) == (120, 4)
-    assert figures["stored"] == 124
+    assert figures["stored"] == 3 * 120 + 4  # the catch-up, the server alone twice, naive
     assert figures["floor_per_s"] > 0 and figures["naive_per_s"] > 0
+    assert figures["alone_1_per_s"] > 0 and figures["alone_2_per_s"] > 0
     assert figures["floor_ratio"] == pytest.approx(
         figures["catch_up_per_s"] / figures["floor_per_s"]
     )
