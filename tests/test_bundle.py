@@ -149,3 +149,11 @@ def test_the_self_test_removes_its_temporary_folder(
     assert result.returncode == 0, result.stderr
     assert "folder removed" in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_build_carries_its_licences(bundle: Path) -> None:
+    """The program's own (GPL-3.0-or-later) and the fonts' (SIL OFL) travel with it."""
+    folder = bundle.parent
+    licence = next(folder.rglob("LICENSE"), None)
+    assert licence is not None and "GNU GENERAL PUBLIC LICENSE" in licence.read_text()
+    assert next(folder.rglob("OFL.txt"), None) is not None
