@@ -45,6 +45,9 @@ WINDOWED_SIZE = QSize(1280, 800)
 KEY_PRESS = QEvent.Type.KeyPress
 MOUSE_PRESS = QEvent.Type.MouseButtonPress
 DOUBLE_CLICK = QEvent.Type.MouseButtonDblClick
+FINGERTIP_MM = 6.0
+"""How far apart the presses of one double tap may land at least: a fingertip's width (an
+unsteady hand's second tap rarely lands where the platform's few pixels allow)."""
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
@@ -493,8 +496,9 @@ class TapSeries:
     A citizen who double-taps a tile opens the next screen with the first tap, and the second
     lands on whatever that screen holds under the finger (at 1280 x 800, the free canteen's
     tile lies over the face "very dissatisfied"). A press within the platform's double-tap
-    time and distance of the one before (Qt's own settings, the touch distance for fingers)
-    continues that tap: if the screen has changed since the tap began, the press is dropped,
+    time of the one before, and within its double-tap distance or a fingertip's width
+    (:data:`FINGERTIP_MM`) of it, continues that tap: if the screen has changed since the tap
+    began, the press is dropped,
     and so is the double-click event Qt sends after it (which a button takes as a press). On
     the screen where it began, the press goes on, and the flow's own guard makes a double tap
     on one control one tap.
@@ -513,7 +517,9 @@ class TapSeries:
         if last is not None and (last.stamp, last.x, last.y) == (stamp, where.x(), where.y()):
             return last.dropped
         hints = QGuiApplication.styleHints()
-        reach = max(hints.mouseDoubleClickDistance(), hints.touchDoubleTapDistance())
+        reach = max(
+            hints.mouseDoubleClickDistance(), hints.touchDoubleTapDistance(), _fingertip_px()
+        )
         screen = self.on_screen()
         began_on = screen
         if (
@@ -536,3 +542,11 @@ class _Press(NamedTuple):
     y: float
     began_on: object
     dropped: bool
+
+
+def _fingertip_px() -> float:
+    """:data:`FINGERTIP_MM` in the window's pixels, on the primary screen."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return 0.0
+    return FINGERTIP_MM / 25.4 * screen.physicalDotsPerInch() / screen.devicePixelRatio()

@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 from kiosk.flow import Step
+from ui.app import _fingertip_px
 
 CANTEEN = "უფასო სასადილო"
 VERY_DISSATISFIED = "ძალიან უკმაყოფილო"
@@ -111,3 +112,19 @@ def test_a_double_tap_on_one_screen_still_reaches_it(make_kiosk):
     double_tap(kiosk.window, centre(kiosk.visible_widget(CANTEEN)))
     assert kiosk.flow.step is Step.RATE
     assert kiosk.flow.service is not None and kiosk.flow.service.id == "free-canteen"
+
+
+def test_an_unsteady_second_tap_a_little_off_is_still_the_same_tap(make_kiosk):
+    """Farther off than the platform's double-tap distance, within a fingertip's width."""
+    kiosk = choose_screen(make_kiosk)
+    point = centre(kiosk.visible_widget(CANTEEN))
+    hints = QApplication.styleHints()
+    off = max(hints.mouseDoubleClickDistance(), hints.touchDoubleTapDistance()) + 5
+    assert off < _fingertip_px()
+    tap_at(kiosk.window, point, 10_000)
+    assert kiosk.flow.step is Step.RATE
+    beside = point + QPoint(off, 0)
+    assert button_at(kiosk.window, beside).accessibleName() == VERY_DISSATISFIED
+    tap_at(kiosk.window, beside, 10_200)
+    kiosk.qtbot.waitUntil(lambda: not kiosk.flow.in_flight)
+    assert kiosk.flow.step is Step.RATE and kiosk.records() == []
