@@ -374,14 +374,16 @@ def _cmd_serve(args: argparse.Namespace) -> None:
     checked.dispose()
     _configure_logging(args.log_level)
     os.environ[SERVE_ENV] = json.dumps(options)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-    )
+    settings: dict[str, Any] = {
+        "factory": True, "host": args.host, "port": args.port, "workers": args.workers,
+        "log_level": args.log_level,
+    }  # fmt: skip
+    if args.workers > 1:
+        from server.listening import run_workers
+
+        run_workers(APP_FACTORY, **settings)
+    else:
+        uvicorn.run(APP_FACTORY, **settings)
 
 
 def _cmd_add_center(args: argparse.Namespace) -> None:
