@@ -5,7 +5,8 @@ Why: the GUI thread must never wait for a commit (an fsync on a slow tablet disk
 a long read. So it hands every write to :class:`~kiosk.writer.RecordWriter` and goes on, reads
 what the staff screens show on worker threads through :meth:`KioskDatabase.read`, and answers
 "which device is this" or "is this the demo" from what was read once at start. The file is
-checked (and healed if damaged, ``kiosk.salvage``) once, here, before anything else opens it.
+checked (and healed if damaged, ``kiosk.salvage``, imported only then) once, here, before
+anything else opens it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from common.records import Record
+from kiosk import checkup
+from kiosk.checkup import AUDIT_ACTION, META_NOTICE
 from kiosk.errors import StorageError
-from kiosk.salvage import AUDIT_ACTION, META_NOTICE, SalvageReport, heal
 from kiosk.storage import Store, forget_checked, utc_now
 from kiosk.writer import RecordWriter
+
+if TYPE_CHECKING:
+    from kiosk.salvage import SalvageReport
 
 log = logging.getLogger("kiosk.database")
 
@@ -43,7 +48,7 @@ class KioskDatabase:
         """``demo``: mark the database as the demo kiosk's (``kiosk --demo``)."""
         self.path = Path(path)
         self.clock = clock
-        self.salvaged = heal(self.path, clock)
+        self.salvaged = _heal(self.path, clock)
         """The report of a salvage made at this start, or None."""
         self.writer = RecordWriter(self.path, clock, quick_check=False)
         try:
@@ -53,7 +58,7 @@ class KioskDatabase:
             self.writer.close()
             raise
         self._read_lock = threading.Lock()
-        self.notice = SalvageReport.from_json(notice)
+        self.notice = _report(notice)
         """A salvage staff have not yet acknowledged in the panel, or None."""
 
     # -- writing: handed to the database thread --------------------------------------------
@@ -120,6 +125,24 @@ class KioskDatabase:
         with self._read_lock:
             self._reader.close()
         forget_checked(self.path)
+
+
+def _heal(path: Path, clock: Callable[[], datetime]) -> SalvageReport | None:
+    """The salvage's report if the file had to be healed; its code is imported only then."""
+    if checkup.sound(path):
+        return None
+    from kiosk.salvage import heal
+
+    return heal(path, clock)
+
+
+def _report(notice: str | None) -> SalvageReport | None:
+    """The salvage notice kept in the file, if there is one (seldom: see :func:`_heal`)."""
+    if not notice:
+        return None
+    from kiosk.salvage import SalvageReport
+
+    return SalvageReport.from_json(notice)
 
 
 def _start_facts(store: Store, demo: bool) -> tuple[str, bool, str | None]:

@@ -37,6 +37,14 @@ from typing import Any
 from common.records import GENESIS_HASH, Record, SyncState, format_utc
 from common.records import record_hash as hash_of
 from kiosk import layout
+from kiosk.checkup import (
+    AUDIT_ACTION,
+    META_NOTICE,
+    SIDE_FILES,
+    done_path,
+    partial_path,
+    problem,
+)
 from kiosk.errors import StorageError, storage_errors, storage_kind
 from kiosk.files import fsync_dir
 from kiosk.pages import FILE_HEADER, MAGIC, header_page_size, scan_cells, wal_page_size
@@ -45,13 +53,8 @@ from kiosk.texts import META_TEXTS, from_mirror
 
 log = logging.getLogger("kiosk.salvage")
 
-META_NOTICE = "salvage.notice"
-"""The last salvage's report (JSON) until staff acknowledge it in the panel; then empty."""
 META_LOST = "salvage.lost"
 """Every seq range any salvage of this kiosk could not read (JSON list of [from, to])."""
-AUDIT_ACTION = "salvage"
-
-SIDE_FILES = ("-wal", "-shm")
 FAILED_READS_BUDGET = 20_000
 """Failed range reads allowed per table before the rest is left to the page scan: a damaged
 root page makes every read fail, and halving a large table to single rows takes long."""
@@ -120,49 +123,30 @@ class SalvageReport:
 
 
 def heal(path: Path | str, clock: Callable[[], datetime] = utc_now) -> SalvageReport | None:
-    """Check ``path`` once (``quick_check``) and salvage it if it is damaged.
+    """Finish a salvage cut off, check ``path`` once (``quick_check``) and salvage it if it
+    is damaged (``kiosk.checkup.sound`` tells the start whether to call this).
 
-    The check runs on a read-only connection, which never writes the log back into a file
-    that may be damaged. Returns the report of a salvage, or None when the file was sound (or
-    new). Other storage failures (read-only storage, a full disk) are raised.
+    Returns the report of a salvage, or None when the file was sound (or new). Other storage
+    failures (read-only storage, a full disk) are raised.
     """
     path = Path(path)
     _finish_interrupted(path)
     if not path.exists():
         return None
-    problem = _check(path)
-    if problem is None:
+    found = problem(path)
+    if found is None:
         mark_checked(path)
         return None
-    log.error("%s is damaged (%s); salvaging it", path, problem)
+    log.error("%s is damaged (%s); salvaging it", path, found)
     report = salvage(path, clock)
     mark_checked(path)
     return report
 
 
-def _check(path: Path) -> str | None:
-    """None if ``path`` passes ``quick_check``; else what is wrong with it."""
-    try:
-        with storage_errors(path), contextlib.closing(_read_only(path)) as conn:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-    except StorageError as exc:
-        if exc.kind == "corrupt":
-            return exc.detail
-        raise
-    result = " ".join(" ".join(str(row[0]) for row in rows[:5]).split())
-    if result == "ok":
-        return None
-    return result if len(result) <= 200 else result[:199] + "…"
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-
-
 def _finish_interrupted(path: Path) -> None:
     """Complete a salvage that was cut off between keeping the damaged file aside and putting
     the fresh one in its place; a fresh file not yet complete is dropped."""
-    done, partial = _done_path(path), _partial_path(path)
+    done, partial = done_path(path), partial_path(path)
     for leftover in (partial, *(Path(f"{partial}{side}") for side in SIDE_FILES)):
         leftover.unlink(missing_ok=True)
     if done.exists():
@@ -191,14 +175,6 @@ def _read_meta(db: Path, key: str) -> str | None:
     with storage_errors(db), contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
-
-
-def _done_path(path: Path) -> Path:
-    return path.with_name(path.name + ".salvaged")
-
-
-def _partial_path(path: Path) -> Path:
-    return path.with_name(path.name + ".salvaging")
 
 
 # -- salvage --------------------------------------------------------------------------------
@@ -241,16 +217,16 @@ def salvage(path: Path, clock: Callable[[], datetime] = utc_now) -> SalvageRepor
             aside.name + side for side in SIDE_FILES if Path(f"{path}{side}").exists()
         ]
         report = _report(found, now, kept)
-        partial = _partial_path(path)
+        partial = partial_path(path)
         _write_fresh(partial, found, report, clock)
-        os.replace(partial, _done_path(path))
+        os.replace(partial, done_path(path))
         fsync_dir(path.parent)
         for side in ("", *SIDE_FILES):
             source = Path(f"{path}{side}")
             if source.exists():
                 os.replace(source, Path(f"{aside}{side}"))
         fsync_dir(path.parent)
-        os.replace(_done_path(path), path)
+        os.replace(done_path(path), path)
         fsync_dir(path.parent)
     finally:
         shutil.rmtree(work, ignore_errors=True)

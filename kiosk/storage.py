@@ -21,7 +21,7 @@ Why this shape:
   become a :class:`StorageError` staff can act on, sorted by SQLite's error code
   (``kiosk.errors``); programming errors are raised as they are.
 - ``PRAGMA quick_check`` reads the whole file, which takes long on a big database: the app
-  checks once at start (``kiosk.salvage.heal``), and connections opened later in the same
+  checks once at start (``kiosk.checkup``), and connections opened later in the same
   process skip it.
 """
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from common.records import GENESIS_HASH, verify_chain
+from kiosk.checkup import sound
 from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.salvage import AUDIT_ACTION, META_LOST, META_NOTICE, SalvageReport, heal
@@ -56,10 +57,24 @@ def built(tmp_path, clock) -> Built:
 
 def test_a_sound_database_is_only_checked(built, clock):
     before = built.path.read_bytes()
+    assert sound(built.path)  # what the start asks, without the salvage's code
     assert heal(built.path, clock.utc) is None
     assert built.path.read_bytes() == before
     assert not [p for p in built.path.parent.iterdir() if "damaged" in p.name]
-    assert heal(built.path.with_name("new.db"), clock.utc) is None  # a first start
+    assert sound(built.path.with_name("new.db"))  # a first start
+    assert heal(built.path.with_name("new.db"), clock.utc) is None
+
+
+def test_the_start_salvages_a_damaged_database_through_the_salvage_code(built, clock):
+    flip_page(built.path, records_leaves(built.path)[10])
+    assert not sound(built.path)
+    database = KioskDatabase(built.path, clock.utc)
+    try:
+        assert database.salvaged is not None and database.salvaged.lost != []
+        assert database.notice == database.salvaged
+    finally:
+        database.close()
+    assert sound(built.path)
 
 
 def test_a_flipped_page_loses_only_its_own_records(built, clock):
@@ -258,6 +273,7 @@ def test_a_salvage_cut_off_by_a_power_cut_is_finished_at_the_next_start(
         heal(built.path, clock.utc)
     assert not built.path.exists()  # the damaged file is aside, the fresh one not yet in place
     monkeypatch.undo()
+    assert not sound(built.path)  # the start hands it to the salvage's code
 
     assert heal(built.path, clock.utc) is None  # finished, and the result is sound
     kept = sorted(p.name for p in built.path.parent.iterdir() if "damaged" in p.name)
