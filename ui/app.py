@@ -334,13 +334,13 @@ class KioskWindow(QFrame):
         later presses of a double tap whose first tap changed the screen are dropped
         (:class:`TapSeries`)."""
         kind = event.type()
-        if kind is MOUSE_PRESS or kind is DOUBLE_CLICK:
-            assert isinstance(event, QMouseEvent)
-            self.flow.touch()
-            return self.taps.drops(event)
-        if kind not in ACTIVITY_EVENTS:
+        if kind not in ACTIVITY_EVENTS and kind is not DOUBLE_CLICK:
             return False
         self.flow.touch()
+        self._staff_activity = self.flow.clock()
+        if kind is MOUSE_PRESS or kind is DOUBLE_CLICK:
+            assert isinstance(event, QMouseEvent)
+            return self.taps.drops(event)
         if kind is KEY_PRESS:
             assert isinstance(event, QKeyEvent)
             return self.guide.key(event)
@@ -498,10 +498,9 @@ class TapSeries:
     tile lies over the face "very dissatisfied"). A press within the platform's double-tap
     time of the one before, and within its double-tap distance or a fingertip's width
     (:data:`FINGERTIP_MM`) of it, continues that tap: if the screen has changed since the tap
-    began, the press is dropped,
-    and so is the double-click event Qt sends after it (which a button takes as a press). On
-    the screen where it began, the press goes on, and the flow's own guard makes a double tap
-    on one control one tap.
+    began, the press is dropped, and so is the double-click event Qt sends after it (which a
+    button takes as a press). On the screen where it began, the press goes on, and the flow's
+    own guard makes a double tap on one control one tap.
     """
 
     def __init__(self, on_screen: Callable[[], object]) -> None:

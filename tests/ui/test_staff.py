@@ -292,6 +292,24 @@ def test_the_panel_leaves_by_itself_when_idle(make_app):
     assert kiosk.window.admin is None
 
 
+def test_a_touch_or_a_key_in_the_panel_keeps_it_open(make_app):
+    kiosk = make_app(Settings())
+    kiosk.enter_admin()
+    panel = kiosk.window.admin
+    kiosk.clock.advance(100)
+    kiosk.qtbot.mouseClick(panel, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    kiosk.clock.advance(100)
+    kiosk.window._tick()
+    assert kiosk.page() is panel
+    kiosk.qtbot.keyClick(panel, Qt.Key.Key_Shift)
+    kiosk.clock.advance(119)
+    kiosk.window._tick()
+    assert kiosk.page() is panel
+    kiosk.clock.advance(1)
+    kiosk.window._tick()
+    assert kiosk.window.citizens_at_screen()
+
+
 def test_citizens_cannot_close_or_leave(make_app):
     kiosk = make_app(Settings())
     window = kiosk.window
