@@ -8,8 +8,9 @@ the same key (:mod:`sync.outbox`).
 A batch the server will not take as it is gets split, so one bad record cannot hold back the
 others:
 
-- **413 too_large**: sent again in halves, each under a new key; a single record still too
-  large is set aside (``too_large``).
+- **413 too_large**: sent again in halves, each under a new key; a single record so refused
+  is sent once more alone under a new key, and set aside (``too_large``) only if it is
+  refused again.
 - **Refused as a whole** (400 ``malformed``, ``bad_head_signature`` or
   ``missing_idempotency_key``; 409 ``idempotency_conflict``): halves as well, down to single
   records. A single record refused as a whole is set aside, with the server's reason, only
@@ -93,7 +94,7 @@ class Uploader:
         self.device_id = store.device_id
 
     def run(self) -> None:
-        # Each queued batch comes with how often its single record was refused as a whole.
+        # Each queued batch comes with how often its single record was refused already.
         queue: deque[tuple[Batch, int]] = deque()
         resumed = self.outbox.unacked()
         if resumed is not None:
@@ -119,7 +120,7 @@ class Uploader:
                     answer = in_flight.result()
                 except TooLarge:
                     self.outbox.release()
-                    self._too_large(queue, batch)
+                    self._too_large(queue, batch, refusals)
                     continue
                 except PermanentError as exc:
                     if not refused_whole(exc):
@@ -147,13 +148,17 @@ class Uploader:
         item = self._next(cursor)
         return None if item is None else Ready(item[0], self._body(item[0]))
 
-    def _too_large(self, queue: deque[tuple[Batch, int]], batch: Batch) -> None:
-        if len(batch.records) == 1:
+    def _too_large(self, queue: deque[tuple[Batch, int]], batch: Batch, refusals: int) -> None:
+        if len(batch.records) > 1:
+            log.info("batch of %d refused as too large; sending it in halves", len(batch.records))
+            self._split(queue, batch)
+        elif refusals == 0:
+            # The planner kept it under the server's limit: a proxy on the way may have
+            # refused it for a moment. Once more alone, under a new key, before setting it aside.
+            queue.appendleft((Batch.new(batch.records), 1))
+        else:
             reason = f"{REASON_TOO_LARGE}: refused by the server as too large"
             self._set_aside(batch.records[0], reason)
-            return
-        log.info("batch of %d refused as too large; sending it in halves", len(batch.records))
-        self._split(queue, batch)
 
     def _refused_whole(
         self, queue: deque[tuple[Batch, int]], batch: Batch, refusals: int, exc: PermanentError

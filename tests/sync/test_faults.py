@@ -155,6 +155,33 @@ def test_oversized_batch_is_split_in_halves_with_fresh_keys(live_sqlite, clean_p
     assert len(set(keys)) == len(keys)
 
 
+def test_one_record_refused_as_too_large_once_goes_again_alone(live_sqlite, clean_proxy, data_dir):
+    """The planner kept it under the server's limit, so one 413 (a proxy on the way, for a
+    moment) does not set it aside: it goes once more alone, under a new key."""
+    _live, db = live_sqlite
+    device = enroll_new_kiosk(db, data_dir, clean_proxy.url)
+    taps = set(tap(data_dir, 1))
+    clean_proxy.add(Fault(STATUS, status=413, path=BATCHES, times=1))
+
+    _job(data_dir, faulty=False).run_once()
+    check_invariants(db, data_dir, device, taps)
+    assert set(db.uuids(device)) == taps
+    keys = _keys(clean_proxy)
+    assert len(keys) == 2 and len(set(keys)) == 2
+
+
+def test_one_record_refused_as_too_large_twice_is_set_aside(live_sqlite, clean_proxy, data_dir):
+    _live, db = live_sqlite
+    device = enroll_new_kiosk(db, data_dir, clean_proxy.url)
+    (tapped,) = tap(data_dir, 1)
+    clean_proxy.add(Fault(STATUS, status=413, path=BATCHES, times=2))
+
+    report = _job(data_dir, faulty=False).run_once()
+    assert report.rejected == 1 and db.uuids(device) == []
+    assert states(data_dir) == {tapped: "quarantined"}
+    assert len(set(_keys(clean_proxy))) == 2
+
+
 def _records_in(body: bytes) -> list[dict]:
     import gzip
     import json
