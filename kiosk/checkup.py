@@ -25,9 +25,7 @@ def sound(path: Path) -> bool:
     """True when the file needs nothing at start: no salvage was cut off, and the file is new
     or passes ``quick_check`` (then it is marked checked for this process). False: heal it
     (``kiosk.salvage.heal``)."""
-    partial = partial_path(path)
-    leftovers = (done_path(path), partial, *(Path(f"{partial}{side}") for side in SIDE_FILES))
-    if any(leftover.exists() for leftover in leftovers):
+    if any(leftover.exists() for leftover in (done_path(path), *partial_files(path))):
         return False
     if not path.exists():
         return True
@@ -67,3 +65,9 @@ def done_path(path: Path) -> Path:
 def partial_path(path: Path) -> Path:
     """A salvage's fresh file while it is being written."""
     return path.with_name(path.name + ".salvaging")
+
+
+def partial_files(path: Path) -> tuple[Path, ...]:
+    """The fresh file while it is being written, with its ``-wal`` and ``-shm``."""
+    partial = partial_path(path)
+    return (partial, *(Path(f"{partial}{side}") for side in SIDE_FILES))

@@ -42,6 +42,7 @@ from kiosk.checkup import (
     META_NOTICE,
     SIDE_FILES,
     done_path,
+    partial_files,
     partial_path,
     problem,
 )
@@ -146,9 +147,9 @@ def heal(path: Path | str, clock: Callable[[], datetime] = utc_now) -> SalvageRe
 def _finish_interrupted(path: Path) -> None:
     """Complete a salvage that was cut off between keeping the damaged file aside and putting
     the fresh one in its place; a fresh file not yet complete is dropped."""
-    done, partial = done_path(path), partial_path(path)
-    for leftover in (partial, *(Path(f"{partial}{side}") for side in SIDE_FILES)):
+    for leftover in partial_files(path):
         leftover.unlink(missing_ok=True)
+    done = done_path(path)
     if done.exists():
         if path.exists():
             done.unlink()  # the damaged file is still in place: salvage again
