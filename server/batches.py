@@ -42,12 +42,12 @@ from common.protocol import (
     verify,
 )
 from server.auth import Kiosk, authenticate_on, decode_content, parse_json_object
-from server.db import batches, chains, insert_new, kiosks, utc_now
+from server.db import batches, chains, insert_new, utc_now
 from server.errors import ApiError
 from server.ingest import Received, RecordStatus, Sender, receive_records
 from server.ingest.chain import gaps, gaps_between, received_above
 from server.ingest.reading import policy_problem
-from server.ingest.receive import read_records, store_readings
+from server.ingest.receive import lock_sender, read_records, store_readings
 
 # The names callers and tests have known these by.
 _gaps = gaps
@@ -156,11 +156,7 @@ def _hold_key(conn: Connection, kiosk: Kiosk) -> None:
     batch is stored. Every stored batch is thus dated while its key was in force, which the
     audit relies on (docs/audit.md, "Which key").
     """
-    row = conn.execute(
-        select(kiosks.c.status, kiosks.c.public_key)
-        .where(kiosks.c.id == kiosk.id)
-        .with_for_update()
-    ).one()
+    row = lock_sender(conn, kiosk.id)
     if row.status == "revoked":
         raise ApiError(401, "revoked", "This kiosk was revoked while the batch was on its way.")
     if row.status != "active" or row.public_key != kiosk.public_key:

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from common.protocol import DUPLICATE, REASON_CONFLICT, REJECTED, STORED
 from common.records import MAX_SEQ, Channel
@@ -97,10 +97,15 @@ class Received:
         return out
 
 
-def lock_sender(conn: Connection, sender_id: int) -> None:
+def lock_sender(conn: Connection, sender_id: int) -> Row[*tuple[Any, ...]]:
     """Hold the sender's kiosk row until the transaction ends (PostgreSQL: ``FOR UPDATE``;
-    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time)."""
-    conn.execute(select(kiosks.c.id).where(kiosks.c.id == sender_id).with_for_update())
+    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time); its ``status`` and
+    ``public_key`` as they stand under the lock."""
+    return conn.execute(
+        select(kiosks.c.status, kiosks.c.public_key)
+        .where(kiosks.c.id == sender_id)
+        .with_for_update()
+    ).one()
 
 
 def receive_records(
