@@ -16,7 +16,6 @@ canonical bytes cover every field except ``hash`` itself (``prev_hash`` included
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
@@ -260,6 +259,8 @@ def _to_json() -> Callable[[Any], bytes]:
 
 def record_hash(data: dict[str, Any]) -> str:
     """Hex SHA-256 of the canonical encoding; ``data`` may be a wire dict or ``asdict``."""
+    import hashlib  # here: a kiosk hashes its first record after its first screen is up
+
     return hashlib.sha256(canonical_bytes(data)).hexdigest()
 
 

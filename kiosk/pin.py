@@ -14,10 +14,6 @@ database (``kiosk.database``) checking a PIN never waits for the disk.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +52,11 @@ def validate_new_pin(pin: str, repeated: str) -> None:
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> str:
+    # Imported here: the kiosk reads its PIN state at start, but hashes only when staff come.
+    import base64
+    import hashlib
+    import secrets
+
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
     encode = base64.b64encode
@@ -65,6 +66,10 @@ def hash_pin(pin: str, salt: bytes | None = None) -> str:
 
 
 def pin_matches(pin: str, stored: str) -> bool:
+    import base64
+    import hashlib
+    import hmac
+
     try:
         scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
         if scheme != "scrypt":

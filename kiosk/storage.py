@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import uuid as uuidlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -279,10 +278,12 @@ class Store:
             if existing:
                 self._device_id = existing
             else:
+                import uuid
+
                 with self.transaction() as conn:
                     conn.execute(
                         "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)",
-                        (str(uuidlib.uuid4()),),
+                        (str(uuid.uuid4()),),
                     )
                     row = conn.execute("SELECT value FROM meta WHERE key = 'device_id'")
                     self._device_id = row.fetchone()[0]
@@ -318,7 +319,9 @@ class Store:
         the device id too, and prepared statements are reused."""
         device_id = self.device_id
         now = self.clock()
-        record_uuid = str(uuidlib.uuid4())
+        import uuid  # here, not at start: ``uuid`` loads ``platform`` (≈ 2 ms before Welcome)
+
+        record_uuid = str(uuid.uuid4())
         with self.transaction() as conn:
             seq, prev_hash = self._chain_head(conn)
             values: dict[str, Any] = {
