@@ -27,7 +27,6 @@ import argparse
 import gzip
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -48,6 +47,7 @@ from ingest_floor import (  # noqa: E402
     process_cpu_s,
     raw_insert_floor,
     stored_rows,
+    wait_for_workers,
 )
 
 from common.protocol import HEADER_IDEMPOTENCY, PATH_BATCHES, signed_headers  # noqa: E402
@@ -56,8 +56,6 @@ from tests.server.live import LiveServer  # noqa: E402
 
 CENTER = "bench-center"
 P99_TARGET_S = 2.0
-WORKER_STARTED = re.compile(r"Application startup complete")
-START_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -133,16 +131,6 @@ def upload(kiosk: Kiosk, start: threading.Barrier, timeout: float) -> None:
             kiosk.failures.append(f"{response.status_code}: {response.text[:200]}")
         elif any(r["status"] != "stored" for r in response.json()["results"]):
             kiosk.failures.append(f"not all stored in {batch_id}")
-
-
-def wait_for_workers(live: LiveServer, workers: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        text = live.log_path.read_text(encoding="utf-8", errors="replace")
-        if len(WORKER_STARTED.findall(text)) >= workers:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{workers} workers did not start:\n{live.log_tail()}")
 
 
 def run_round(work: Path, pg_url: str | None, workers: int, args: Any) -> Round:

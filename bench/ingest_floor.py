@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -168,3 +169,19 @@ def _frame_name(frame: str) -> str:
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{function} ({path})"
+
+
+WORKER_STARTED = re.compile(r"Application startup complete")
+WORKERS_TIMEOUT_S = 60.0
+
+
+def wait_for_workers(live: LiveServer, workers: int) -> None:
+    """Until each of ``serve --workers N``'s processes says it has started (the first to start
+    answers the health check the server's start waits for; the others may still be loading)."""
+    deadline = time.monotonic() + WORKERS_TIMEOUT_S
+    while time.monotonic() < deadline:
+        text = live.log_path.read_text(encoding="utf-8", errors="replace")
+        if len(WORKER_STARTED.findall(text)) >= workers:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{workers} workers did not start:\n{live.log_tail()}")

@@ -20,14 +20,16 @@ floor and the naive peer in the same run.
 It prints the ratios catch-up / floor (target at least 0.5) and catch-up / naive (target at
 least 50), each with PASS or MISS; it fails (exit 1) only when a record is missing, never on
 timing. The server runs as a subprocess on 127.0.0.1 (``tests.server.live.LiveServer``), on
-SQLite or, with ``--pg-url`` (default ``$UKUK_PG_URL``; ``--sqlite`` ignores it), PostgreSQL.
+SQLite or, with ``--pg-url`` (default ``$UKUK_PG_URL``; ``--sqlite`` ignores it), PostgreSQL;
+``--workers N`` runs it as ``serve --workers N`` (with one batch in flight only the server
+alone's second phase can keep two of them busy).
 ``--profile FILE`` records the server with py-spy during the catch-up and prints its top lines;
 ``--profile-kiosk FILE`` does the same for the kiosk's side (this process, which runs the sync
 client).
 
     python bench/sync_backlog.py [--records 50000] [--naive 1000] [--sqlite | --pg-url URL]
-                                 [--ceiling] [--heap] [--profile FILE] [--profile-kiosk FILE]
-                                 [--json]
+                                 [--ceiling] [--workers 1] [--heap] [--profile FILE]
+                                 [--profile-kiosk FILE] [--json]
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from ingest_floor import (  # noqa: E402
     profiled,
     raw_insert_floor,
     stored_rows,
+    wait_for_workers,
 )
 
 from common.protocol import STORED  # noqa: E402
@@ -153,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the server alone (batches built beforehand), 1 and 2 in flight",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (serve --workers N); the kiosk still sends one batch at a time",
+    )
+    parser.add_argument(
         "--heap", action="store_true", help="also trace the Python heap (slows the sync down)"
     )
     parser.add_argument("--profile", type=Path, help="py-spy raw output of the server's catch-up")
@@ -166,15 +175,19 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="ukuk-bench-") as tmp:
         work = Path(tmp)
-        with LiveServer(work / "server", pg_url=pg_url) as live:
+        serve_args = ("--workers", str(args.workers))
+        with LiveServer(work / "server", pg_url=pg_url, serve_args=serve_args) as live:
             assert live._process is not None
             server_pid = live._process.pid
+            wait_for_workers(live, args.workers)
             live.add_center(CENTER)
             codes = live.add_kiosks(["bench-kiosk", "naive-kiosk", "alone-1", "alone-2"], CENTER)
             data_dir, naive_dir = work / "kiosk", work / "naive"
             enroll(data_dir, live.url, codes["bench-kiosk"])
             backend = "PostgreSQL" if pg_url else "SQLite"
-            print(f"server: {backend}; records: {args.records}; {machine()}")
+            print(
+                f"server: {backend}, {args.workers} worker(s); records: {args.records}; {machine()}"
+            )
 
             fill_s = fill(data_dir, args.records)
             print(f"offline taps: {args.records / fill_s:,.0f} records/s ({fill_s:.1f} s)")
@@ -257,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             expected = args.records * (1 + len(alone)) + args.naive
             figures = {
                 "backend": backend,
+                "workers": args.workers,
                 "records": args.records,
                 "uploaded": report.uploaded,
                 "batches": report.batches,

@@ -42,7 +42,11 @@ def run_bench(script: str, backend: str, *args: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_sync_backlog_bench(backend: str) -> None:
-    figures = run_bench("sync_backlog.py", backend, "--records", "120", "--naive", "4", "--ceiling")
+    figures = run_bench(
+        "sync_backlog.py", backend,
+        "--records", "120", "--naive", "4", "--ceiling", "--workers", "2",
+    )  # fmt: skip
+    assert figures["workers"] == 2
     assert (figures["uploaded"], figures["naive_uploaded"]) == (120, 4)
     assert figures["stored"] == 3 * 120 + 4  # the catch-up, the server alone twice, naive
     assert figures["floor_per_s"] > 0 and figures["naive_per_s"] > 0
