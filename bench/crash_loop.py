@@ -313,9 +313,9 @@ def verify(data_dir: Path, ledger_path: Path, server_db_url: str, device_id: str
 
     verdict = Verdict()
     db_path = KioskFiles(data_dir).db_path
-    with sqlite3.connect(db_path) as conn:
-        verdict.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    conn.close()
+    with sqlite3.connect(db_path) as kiosk_db:
+        verdict.integrity = kiosk_db.execute("PRAGMA integrity_check").fetchone()[0]
+    kiosk_db.close()
     with Store(db_path) as store:
         kept = store.records()
         head = store.head()

@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
     load_fonts()
     font = QFont()
     font.setFamilies(FAMILIES)

@@ -78,7 +78,8 @@ from server.db import (  # noqa: E402
     rollup_reasons,
     utc_now,
 )
-from server.demo_data import GEORGIA, DemoKiosk, DemoPlan, make_plan  # noqa: E402
+from server.demo_data import DemoKiosk, DemoPlan, make_plan  # noqa: E402
+from server.local_time import MUNICIPAL_TIME  # noqa: E402
 from server.results import queries, rollups  # noqa: E402
 from server.results.periods import instant_sql, local_month_sql  # noqa: E402
 from server.web.auth import SESSION_COOKIE, add_user, start_session  # noqa: E402
@@ -281,12 +282,13 @@ def insert_records(engine: Engine, rows: Iterable[dict[str, Any]]) -> int:
 
 def seed(run: Run, engine: Engine, catalog: Catalog, catalog_bytes: bytes, args: Any) -> date:
     """Catalog, centers, kiosks and records; returns the last full year's first day."""
-    today = datetime.now(GEORGIA).date()
+    now = utc_now()
+    today = now.astimezone(MUNICIPAL_TIME).date()
     year = today.year - 1
     store_catalog(engine, catalog_bytes, None)
     demo_data._add_centers(engine, catalog)
     plan_s, plan = timed(lambda: make_plan(catalog, args.ratings, args.seed, year, today))
-    senders, _added = demo_data._add_kiosks(engine, plan.kiosks)
+    senders, _added = demo_data._add_kiosks(engine, plan.kiosks, now)
     kiosk_ids = {kiosk.device_id: senders[kiosk.name].id for kiosk in plan.kiosks}
     check_sample(plan)
     count = sum(len(chain) for chain in plan.records.values())
@@ -297,7 +299,6 @@ def seed(run: Run, engine: Engine, catalog: Catalog, catalog_bytes: bytes, args:
         f"{len(plan.kiosks)} kiosks"
     )
     run.say(f"  records made (make_plan, chains and hashes): {plan_s:.1f} s")
-    now = utc_now()
     how = "COPY" if engine.dialect.name == "postgresql" else "executemany"
     insert_s, inserted = timed(lambda: insert_records(engine, merged_rows(plan, kiosk_ids, now)))
     run.say(
@@ -337,12 +338,12 @@ def vacuum_analyze(engine: Engine, *tables: str) -> None:
 def add_late(run: Run, engine: Engine, catalog: Catalog, seed_value: int) -> int:
     """:data:`LATE_RATINGS` ratings of this year from new kiosks, through ``receive_records``
     (the upload path) in batches of 500; returns the records stored."""
-    today = datetime.now(GEORGIA).date()
+    now = utc_now()
+    today = now.astimezone(MUNICIPAL_TIME).date()
     year = today.year if today >= date(today.year, 1, 15) else today.year - 1
     plan = make_plan(catalog, LATE_RATINGS, seed_value + 1, year, today)
     plan.kiosks = [DemoKiosk(f"late-{k.name}", k.center_id, k.device_id) for k in plan.kiosks]
-    senders, _added = demo_data._add_kiosks(engine, plan.kiosks)
-    now = utc_now()
+    senders, _added = demo_data._add_kiosks(engine, plan.kiosks, now)
     stored = 0
     started = time.perf_counter()
     for kiosk in plan.kiosks:

@@ -209,3 +209,12 @@ def test_the_screen_bench_times_every_step_beside_a_bare_stack():
     for step in ("peer: bare stack", "start", "service", "face (commit)", "all kiosk steps"):
         assert re.search(rf"^{re.escape(step)}\s+\d+\.\d\s+\d+\.\d", out, re.MULTILINE), out
     assert "kiosk / peer:" in out
+
+
+def test_the_bench_of_taps_during_a_catch_up_ends_once_the_backlog_is_on_the_server():
+    # The citizen's own ratings keep some records pending; the bench once waited for none.
+    out = run_bench("ui_during_sync.py", "--records", "300", "--baseline", "0.5")
+    assert re.search(r"caught up in \d+\.\d s \((\d[\d,]*) records on the server", out), out
+    stored = int(re.search(r"\(([\d,]+) records on the server", out)[1].replace(",", ""))
+    assert stored >= 300
+    assert re.search(r"tap -> next screen ms: p50 \d+\.\d", out), out
