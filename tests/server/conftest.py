@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from common.catalog import demo_catalog_bytes
+from server.enrollment import add_center
+from tests.server.inprocess import fresh_engine
 from tests.server.kiosk_driver import KioskDriver
 from tests.server.live import BACKENDS, LiveServer, make_server
 
@@ -16,6 +19,15 @@ CENTER = "tbilisi"
 """Has the demo catalog loaded."""
 OPEN_CENTER = "kutaisi"
 """Has no catalog (and the shared server has no default), so any service is accepted."""
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database of each backend with the center :data:`CENTER` and no catalog, for
+    tests that call the server's functions directly (a test module may define its own)."""
+    with fresh_engine(request.param, tmp_path) as made:
+        add_center(made, CENTER, "თბილისი", "Tbilisi")
+        yield made
 
 
 @pytest.fixture(scope="session")

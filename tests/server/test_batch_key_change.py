@@ -6,8 +6,6 @@ both backends, with the request's authentication and its storing pulled apart on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,21 +16,12 @@ from common.protocol import head_message, public_key_b64, sign
 from server.auth import Kiosk
 from server.batches import parse_envelope, receive_batch
 from server.db import batches, kiosk_keys, kiosks, records
-from server.enrollment import add_center, add_kiosks, enroll, reenroll_kiosk, revoke_kiosk
+from server.enrollment import add_kiosks, enroll, reenroll_kiosk, revoke_kiosk
 from server.errors import ApiError
-from tests.server.inprocess import fresh_engine
 from tests.server.kiosk_driver import make_chain
-from tests.server.live import BACKENDS
 
 CENTER = "tbilisi"
 NAME = "hall-1"
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with fresh_engine(request.param, tmp_path) as made:
-        add_center(made, CENTER, "თბილისი", "Tbilisi")
-        yield made
 
 
 def enroll_with(engine: Engine, code: str, device_id: str, key: Ed25519PrivateKey) -> None:

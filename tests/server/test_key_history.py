@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,6 @@ from server.db import (
     utc_now,
 )
 from server.enrollment import (
-    add_center,
     add_kiosks,
     enroll,
     forget_offline_key,
@@ -41,18 +39,9 @@ from server.enrollment import (
     revoke_kiosk,
 )
 from server.imports import file_head, import_file
-from tests.server.inprocess import fresh_engine
 from tests.server.kiosk_driver import make_chain
-from tests.server.live import BACKENDS
 
 CENTER = "tbilisi"
-
-
-@pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with fresh_engine(request.param, tmp_path) as made:
-        add_center(made, CENTER, "თბილისი", "Tbilisi")
-        yield made
 
 
 @dataclass(frozen=True)
