@@ -157,3 +157,12 @@ def test_the_build_carries_its_licences(bundle: Path) -> None:
     licence = next(folder.rglob("LICENSE"), None)
     assert licence is not None and "GNU GENERAL PUBLIC LICENSE" in licence.read_text()
     assert next(folder.rglob("OFL.txt"), None) is not None
+
+
+def test_the_start_bench_times_the_build_beside_the_source(bundle: Path) -> None:
+    """``bench/tablet_start.py`` keeps working (one round; its figures are not judged here)."""
+    bench = Path(__file__).resolve().parents[1] / "bench" / "tablet_start.py"
+    result = run([sys.executable, str(bench)], str(bundle), "--rounds", "1")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "bundle/source, medians:" in result.stdout
+    assert "target: bundle first frame ≤" in result.stdout
