@@ -114,7 +114,7 @@ def test_canonical_bytes_are_the_documented_json_dumps(record: dict[str, Any]) -
 
 def test_every_character_is_written_as_json_dumps_writes_it() -> None:
     """Each character but the surrogates, alone and in a list, through the same encoding."""
-    record = dict.fromkeys(HASHED_FIELDS, "x") | {"reasons": [], "flags": []}
+    record: dict[str, Any] = dict.fromkeys(HASHED_FIELDS, "x") | {"reasons": [], "flags": []}
     characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     for start in range(0, len(characters), 4096):
         text = "".join(characters[start : start + 4096])

@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.records import Record
+from common.records import Record, SyncState
 from kiosk.pin import PinGuard
 from kiosk.storage import Store
 from tests.helpers import draft
@@ -23,7 +23,7 @@ class Built:
 
     path: Path
     records: dict[int, Record]
-    states: dict[int, str]
+    states: dict[int, SyncState]
     device_id: str
     head: tuple[int, str]
     pin_hash: str
@@ -48,13 +48,15 @@ def build(path: Path, clock, count: int = 400, checkpoint: bool = True) -> Built
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         by_uuid = store.sync_states()
         states = {seq: by_uuid[record.uuid] for seq, record in records.items()}
+        pin_hash = store.get_meta(PinGuard.HASH_KEY)
+        assert pin_hash is not None
         return Built(
             path,
             records,
             states,
             store.device_id,
             store.head(),
-            store.get_meta(PinGuard.HASH_KEY),
+            pin_hash,
         )
 
 

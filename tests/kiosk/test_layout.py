@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ class Names:
         return {text_id: text for text, text_id in self.ids.items()}
 
 
-def round_trip(data: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:
+def round_trip(data: dict[str, object]) -> tuple[dict[str, Any], dict[str, Any]]:
     names = Names()
     row = layout.encode(data, names.code)
     return row, layout.decode(row, names.texts())

@@ -30,6 +30,7 @@ def test_a_wrong_value_falls_back_to_its_default_and_says_which(data_dir, caplog
     )
     with caplog.at_level(logging.ERROR, logger="kiosk.settings"):
         settings = load_settings(data_dir)
+    assert settings is not None
     assert settings.center_id == "c1"
     assert settings.idle_timeout_s == 30
     assert settings.still_there_s == 15
@@ -66,6 +67,7 @@ def test_a_listen_setting_out_of_range_falls_back_to_its_default_alone(data_dir,
     )
     with caplog.at_level(logging.ERROR, logger="kiosk.settings"):
         settings = load_settings(data_dir)
+    assert settings is not None
     assert (settings.speech_rate, settings.speech_volume) == (150, 3)
     assert settings.listen_button is False
     assert "speech_rate" in caplog.text

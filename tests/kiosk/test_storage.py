@@ -99,7 +99,9 @@ def test_sync_bookkeeping(store):
 def test_migrates_a_version_1_database_keeping_its_records(tmp_path, clock):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[1])
+    version_1 = MIGRATIONS[1]
+    assert isinstance(version_1, str)
+    conn.executescript(version_1)
     conn.execute(
         "INSERT INTO records (uuid, kind, rating_uuid, device_id, center_id, service_id, "
         "catalog_version, score, language, created_at, utc_offset_min, prev_hash, hash) "
@@ -403,7 +405,8 @@ def test_a_new_name_in_a_rolled_back_write_is_written_again_with_the_next(store)
     kept = store.append(draft(service_id="new-service", score=2))
     with Store(store.path, read_only=True) as reader:
         assert reader.records() == [kept]
-        assert reader.get(kept.uuid).service_id == "new-service"
+        found = reader.get(kept.uuid)
+        assert found is not None and found.service_id == "new-service"
 
 
 def test_a_reader_finds_names_written_after_it_first_read(store):

@@ -10,6 +10,7 @@ import pytest
 
 from common.records import Record
 from kiosk.errors import StorageError
+from kiosk.flow import SaveResult
 from kiosk.writer import CHECKPOINT_AFTER, RecordWriter
 from tests.helpers import draft
 
@@ -21,11 +22,11 @@ def writer(tmp_path, clock):
     opened.close()
 
 
-def collect() -> tuple[list[object], threading.Event, Callable[[object], None]]:
-    results: list[object] = []
+def collect() -> tuple[list[SaveResult], threading.Event, Callable[[SaveResult], None]]:
+    results: list[SaveResult] = []
     done = threading.Event()
 
-    def keep(result: object) -> None:
+    def keep(result: SaveResult) -> None:
         results.append(result)
         done.set()
 
@@ -41,7 +42,7 @@ def test_writes_run_in_order_on_one_thread_other_than_the_callers(writer):
     writer.submit(lambda store: threads.append(threading.current_thread().name))
     writer.save(draft(score=2), keep)
     assert writer.flush()
-    assert [r.seq for r in results] == [1, 2]
+    assert [r.seq for r in results if isinstance(r, Record)] == [1, 2]
     assert threads == ["record-writer"]
     assert writer.call(lambda store: store.get_meta("k")) == "v"
     assert writer.call(lambda store: store.audit_log()[0][1:]) == ("settings", "idle_timeout_s=45")
@@ -49,7 +50,7 @@ def test_writes_run_in_order_on_one_thread_other_than_the_callers(writer):
 
 def test_a_call_raises_what_its_work_raised(writer):
     with pytest.raises(KeyError, match="nothing"):
-        writer.call(lambda store: {}["nothing"])
+        writer.call(lambda store: dict[str, int]()["nothing"])
     assert writer.call(lambda store: store.count()) == 0  # and the thread goes on
 
 
@@ -71,7 +72,7 @@ def test_a_full_disk_is_reported_in_one_line_and_the_next_write_works(writer, ca
     results, done, keep = collect()
     writer.save(draft(), keep)
     assert done.wait(10)
-    assert results[0].seq == kept[0].seq + 1
+    assert isinstance(results[0], Record) and results[0].seq == kept[0].seq + 1
 
 
 def test_a_fault_in_the_program_is_logged_with_its_traceback_and_the_thread_survives(
@@ -87,7 +88,7 @@ def test_a_fault_in_the_program_is_logged_with_its_traceback_and_the_thread_surv
     results, done, keep = collect()
     writer.save(draft(), keep)
     assert done.wait(10)
-    assert results[0].seq == 1
+    assert isinstance(results[0], Record) and results[0].seq == 1
 
 
 def test_closing_finishes_every_queued_write(tmp_path, clock):

@@ -167,10 +167,10 @@ class KioskDriver:
             headers["Content-Encoding"] = "gzip"
         return self.request("POST", path, raw, headers=headers, **kwargs)
 
-    def batch_body(
-        self, records: list[dict[str, Any]], batch_id: str | None = None
-    ) -> dict[str, Any]:
-        """The envelope, its head signed for the last well-formed record (or the genesis)."""
+    def batch_body(self, records: list[Any], batch_id: str | None = None) -> dict[str, Any]:
+        """The envelope, its head signed for the last well-formed record (or the genesis).
+
+        ``records`` are usually record dicts, but may hold anything to send as one."""
         wellformed = [r for r in records if isinstance(r, dict) and type(r.get("seq")) is int]
         head_seq = wellformed[-1]["seq"] if wellformed else 0
         head_hash = wellformed[-1]["hash"] if wellformed else GENESIS_HASH
@@ -183,7 +183,7 @@ class KioskDriver:
         }
 
     def post_batch(
-        self, records: list[dict[str, Any]], batch_id: str | None = None, **kwargs: Any
+        self, records: list[Any], batch_id: str | None = None, **kwargs: Any
     ) -> requests.Response:
         body = self.batch_body(records, batch_id)
         headers = {HEADER_IDEMPOTENCY: body["batch_id"], **kwargs.pop("headers", {})}

@@ -12,9 +12,8 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 import pytest
 from sqlalchemy import Engine, select, update
 
@@ -97,12 +96,26 @@ def kiosk(enrolled: Callable[..., LocalKiosk]) -> LocalKiosk:
     return enrolled()
 
 
-def statuses(response: httpx.Response) -> list[tuple[str, str | None]]:
+class JsonResponse(Protocol):
+    """What the helpers read of an answer. In-process answers are ``httpx.Response`` objects
+    (``TestClient``), though ``KioskDriver`` annotates its methods with ``requests.Response``;
+    both have these."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self, **kwargs: Any) -> Any: ...
+
+
+def statuses(response: JsonResponse) -> list[tuple[str, str | None]]:
     assert response.status_code == 200, response.text
     return [(r["status"], r["reason"]) for r in response.json()["results"]]
 
 
-def error_code(response: httpx.Response) -> str:
+def error_code(response: JsonResponse) -> str:
     return str(response.json()["error"]["code"])
 
 
@@ -364,7 +377,7 @@ def test_deeply_nested_json_is_malformed(kiosk: LocalKiosk, path: str, body: byt
         assert error_code(response) == "malformed"
 
 
-def post_body(kiosk: LocalKiosk, body: dict[str, Any]) -> httpx.Response:
+def post_body(kiosk: LocalKiosk, body: dict[str, Any]) -> JsonResponse:
     return kiosk.post_json(PATH_BATCHES, body, headers={HEADER_IDEMPOTENCY: body["batch_id"]})
 
 

@@ -6,6 +6,7 @@ both backends, with the request's authentication and its storing pulled apart on
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -41,7 +42,7 @@ def as_checked(engine: Engine, device_id: str) -> Kiosk:
 def send(engine: Engine, kiosk: Kiosk, key: Ed25519PrivateKey) -> None:
     chain = make_chain(kiosk.device_id, 3, center_id=CENTER)
     head = chain[-1]
-    body = {
+    body: dict[str, Any] = {
         "batch_id": str(uuid.uuid4()),
         "device_id": kiosk.device_id,
         "records": chain,

@@ -109,7 +109,7 @@ def test_each_rejection_reason(server: LiveServer, kiosk: KioskDriver) -> None:
     other_device = make_record(str(uuid.uuid4()), 2, center_id="tbilisi")
     bad_hash = kiosk.record(3, rehash=False)
     bad_hash["hash"] = "ab" * 32
-    cases: list[tuple[dict, str]] = [
+    cases: list[tuple[dict | str, str]] = [
         (other_device, "wrong_device"),
         (bad_hash, "bad_hash"),
         (kiosk.record(4, service_id="no-such-service"), "unknown_service"),

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ class PgSchemas:
             ).replace(OLD_SCHEMA, schema)
             raw = self.admin.raw_connection()
             try:
-                with raw.cursor() as cursor:
+                with closing(raw.cursor()) as cursor:
                     cursor.execute(script)
                 raw.commit()
             finally:

@@ -34,6 +34,7 @@ def test_heartbeat_is_stored_and_listed(server: LiveServer, kiosk: KioskDriver) 
     assert set(response.json()) == {"server_time"}
     assert isinstance(response.json()["server_time"], int)
 
+    assert kiosk.name is not None  # set by the ``enrolled`` fixture
     row = listing(server)[kiosk.name]
     assert row["device_id"] == kiosk.device_id
     assert row["status"] == "active"
@@ -62,6 +63,7 @@ def test_flags_from_heartbeat(
     server: LiveServer, kiosk: KioskDriver, changes: dict, flags: list[str]
 ) -> None:
     assert kiosk.post_json(PATH_HEARTBEAT, {**HEARTBEAT, **changes}).status_code == 200
+    assert kiosk.name is not None  # set by the ``enrolled`` fixture
     assert listing(server)[kiosk.name]["flags"] == flags
     if flags:
         line = next(x for x in server.cli("kiosks").stdout.splitlines() if x.startswith(kiosk.name))
@@ -70,6 +72,7 @@ def test_flags_from_heartbeat(
 
 def test_silent_after_a_day_without_contact(server: LiveServer, kiosk: KioskDriver) -> None:
     assert kiosk.post_json(PATH_HEARTBEAT, HEARTBEAT).status_code == 200
+    assert kiosk.name is not None  # set by the ``enrolled`` fixture
     soon = (datetime.now(UTC) + timedelta(hours=23)).isoformat()
     later = (datetime.now(UTC) + timedelta(hours=25)).isoformat()
     assert listing(server, "--as-of", soon)[kiosk.name]["flags"] == []

@@ -303,7 +303,11 @@ def test_formula_safe(cell: object, safe: object) -> None:
 def test_flags_tolerate_heartbeats_with_missing_numbers() -> None:
     """Heartbeats stored before infinite numbers were refused may hold null."""
     now = datetime(2026, 3, 14, tzinfo=UTC)
-    beat = {"pending_count": None, "oldest_pending_age_s": None, "clock_offset_s": None}
+    beat: dict[str, Any] = {
+        "pending_count": None,
+        "oldest_pending_age_s": None,
+        "clock_offset_s": None,
+    }
     assert flags_for("active", now, beat, now) == []
     beat = {"pending_count": 5000, "oldest_pending_age_s": 10.0, "clock_offset_s": -700.0}
     assert flags_for("active", now, beat, now) == ["behind", "clock_off"]

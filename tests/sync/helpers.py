@@ -20,11 +20,11 @@ CENTER = "central-service-hall"
 SERVICE_ID = "free-canteen"
 CATALOG_VERSION = "2026.1"
 
-FAST_CLIENT = {"connect_timeout": 5.0, "read_timeout": 15.0, "deadline": 30.0}
+FAST_CLIENT: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 15.0, "deadline": 30.0}
 """Client timeouts for tests that expect success: generous, so a loaded machine is no fault."""
 
 
-def draft(score: int = 4, center_id: str = CENTER, **values: Any) -> Draft:
+def draft(score: int | None = 4, center_id: str = CENTER, **values: Any) -> Draft:
     base: dict[str, Any] = dict(
         kind="rating",
         rating_uuid=None,
@@ -54,7 +54,9 @@ def poison(data_dir: Path, record_uuid: str) -> None:
     ``malformed``): its reasons nest 40 arrays deep, and at most 32 levels are allowed."""
     nested = "[" * 40 + "]" * 40
     with Store(KioskFiles(data_dir).db_path) as store:
-        seq = store.get(record_uuid).seq
+        record = store.get(record_uuid)
+        assert record is not None
+        seq = record.seq
         store.conn.execute("UPDATE records SET reasons = ? WHERE seq = ?", (nested, seq))
 
 

@@ -133,9 +133,11 @@ def test_a_record_that_cannot_be_encoded_is_set_aside_before_sending(live_sqlite
     device = enroll_new_kiosk(db, data_dir, live.url)
     taps = tap(data_dir, 3)
     with Store(KioskFiles(data_dir).db_path) as store:
+        damaged = store.get(taps[1])
+        assert damaged is not None
         # A lone surrogate: readable from the row, but no UTF-8 body can carry it.
         store.conn.execute(
-            "UPDATE records SET reasons = ? WHERE seq = ?", ('["\\ud800"]', store.get(taps[1]).seq)
+            "UPDATE records SET reasons = ? WHERE seq = ?", ('["\\ud800"]', damaged.seq)
         )
 
     report = job(data_dir).run_once()

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPointingDevice
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScrollArea, QWidget
+from pytestqt.qtbot import QtBot
 
 from common.catalog import Catalog
 from kiosk.flow import Flow, FlowConfig, Step
 from kiosk.settings import Settings
 from kiosk.storage import Store
 from kiosk.writer import RecordWriter
+from tests.conftest import FakeClock
 from ui import i18n
 from ui.app import KioskWindow
 from ui.bridge import QtSaver
 from ui.fonts import FAMILIES, load_fonts
 from ui.kiosk_app import KioskApp
+from ui.screens.welcome import WelcomeScreen
 from ui.speech import NO_SOUND, SpeechSupport
 from ui.theme import DEMO_THEME
 
@@ -94,8 +97,12 @@ class Kiosk:
     flow: Flow
     writer: RecordWriter
     db_path: Path
-    clock: object
-    qtbot: object
+    clock: FakeClock
+    qtbot: QtBot
+    saver: QtSaver = field(init=False, repr=False, compare=False)
+    """Set by ``make_kiosk`` right after the kiosk is made."""
+    speech: FakeSink = field(init=False, repr=False, compare=False)
+    """What the kiosk would say (set by ``make_kiosk``; given to the window if ``listen``)."""
 
     def visible_widget(self, name: str) -> QWidget:
         found = [
@@ -141,7 +148,7 @@ class Kiosk:
         self.flow.tick()
 
 
-_TOUCH_DEVICE = []
+_TOUCH_DEVICE: list[QPointingDevice] = []
 
 
 def touch_tap(widget: QWidget) -> None:
@@ -217,6 +224,7 @@ class StaffKiosk:
 
     def hold_logo(self, seconds: float) -> None:
         welcome = self.window.screens[Step.WELCOME]
+        assert isinstance(welcome, WelcomeScreen)
         point = welcome.logo.geometry().center()
         self.qtbot.mousePress(welcome, Qt.MouseButton.LeftButton, pos=point)
         self.clock.advance(seconds)
@@ -235,7 +243,9 @@ class StaffKiosk:
         return any(getattr(holder, "busy", False) for holder in holders)
 
     def page(self) -> QWidget:
-        return self.window.pages.currentWidget()
+        page = self.window.pages.currentWidget()
+        assert page is not None, "the window shows no page"
+        return page
 
     def texts(self) -> str:
         return "\n".join(w.text() for w in self.page().findChildren(QLabel) if w.isVisible())

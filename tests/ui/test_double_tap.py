@@ -124,7 +124,9 @@ def test_an_unsteady_second_tap_a_little_off_is_still_the_same_tap(make_kiosk):
     tap_at(kiosk.window, point, 10_000)
     assert kiosk.flow.step is Step.RATE
     beside = point + QPoint(off, 0)
-    assert button_at(kiosk.window, beside).accessibleName() == VERY_DISSATISFIED
+    button = button_at(kiosk.window, beside)
+    assert button is not None
+    assert button.accessibleName() == VERY_DISSATISFIED
     tap_at(kiosk.window, beside, 10_200)
     kiosk.qtbot.waitUntil(lambda: not kiosk.flow.in_flight)
     assert kiosk.flow.step is Step.RATE and kiosk.records() == []

@@ -439,6 +439,7 @@ def test_a_keypad_alone_in_georgian_with_listen(make_kiosk):
     kiosk.wait_for(Step.COMMENT)
     assert said(kiosk).endswith("„გამოტოვება“. თქვენი კომენტარი ცარიელია.")
     editor = kiosk.window.findChild(QPlainTextEdit, "comment")
+    assert isinstance(editor, QPlainTextEdit)
     assert focused() is editor
     press(kiosk, K.Key_5, K.Key_2, K.Key_4, keypad=True)  # digits from the keypad never type
     assert editor.toPlainText() == ""
@@ -523,15 +524,15 @@ def place(widget: QWidget, window: QWidget) -> QRect:
         (
             a
             for a in window.findChildren(QScrollArea)
-            if a.widget() and a.widget().isAncestorOf(widget)
+            if (content := a.widget()) is not None and content.isAncestorOf(widget)
         ),
         None,
     )
     if area is None:
         return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
-    top_left = area.viewport().mapTo(window, QPoint(0, 0)) + widget.mapTo(
-        area.widget(), QPoint(0, 0)
-    )
+    content = area.widget()
+    assert content is not None
+    top_left = area.viewport().mapTo(window, QPoint(0, 0)) + widget.mapTo(content, QPoint(0, 0))
     return QRect(top_left, widget.size())
 
 

@@ -27,7 +27,7 @@ from kiosk.flow import Step
 from tests.ui.conftest import app_font_size
 from tests.ui.screenshots import settle
 from ui import i18n
-from ui.widgets.keyboard import HOLD_MS, OnScreenKeyboard
+from ui.widgets.keyboard import HOLD_MS, KeyButton, OnScreenKeyboard
 from ui.widgets.keyboard_layouts import GEORGIAN_LETTERS, LAYOUTS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "widgets"
@@ -285,6 +285,7 @@ def test_every_key_has_an_accessible_name(
         assert not b.autoRepeat()
         if b.property("keyRole") == "char":
             assert b.objectName() == "keyboardKey"
+            assert isinstance(b, KeyButton)
             assert b.accessibleName() == b.label == b.text().replace("&&", "&")
         else:
             assert b.objectName() == "keyboardSpecialKey"
@@ -453,6 +454,7 @@ def test_keyboard_fits_window(qtbot, layout: str, width: int, height: int, style
             assert not first.intersects(second), (first, second)
     # Key labels are not wider than their keys.
     for b in keys:
+        assert isinstance(b, KeyButton)
         assert QFontMetrics(b.label_font).horizontalAdvance(b.label) <= b.width(), b.label
 
 

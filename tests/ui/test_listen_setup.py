@@ -96,6 +96,7 @@ def test_staff_choose_whether_and_how_listen_speaks(make_app, tmp_path):
     assert _("Listen (spoken guidance) is turned off in the settings.") in text
     assert app.store.writer.flush()
     saved = load_settings(tmp_path / "data")
+    assert saved is not None
     assert (saved.listen_button, saved.speech_rate, saved.speech_volume) == (False, 80, 6)
     kiosk.tap(_("Back to the kiosk"))
     assert not window.header.listen.isVisible()

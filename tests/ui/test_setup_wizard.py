@@ -37,7 +37,9 @@ def first_run(make_app):
 
 def type_on_keyboard(kiosk: StaffKiosk, text: str) -> None:
     """Type as staff would: letters on the English page, the rest on the digits page."""
-    keyboard = kiosk.app.wizard.keyboard
+    wizard = kiosk.app.wizard
+    assert wizard is not None
+    keyboard = wizard.keyboard
     for char in text:
         wanted = "en" if char.isalpha() else "digits"
         if keyboard.layout() != wanted:
@@ -48,6 +50,7 @@ def type_on_keyboard(kiosk: StaffKiosk, text: str) -> None:
 def centers_offered(kiosk: StaffKiosk) -> dict[str, bool]:
     """The center choices on screen, by name, and whether each is the one chosen."""
     wizard = kiosk.app.wizard
+    assert wizard is not None
     assert wizard.current_step() == "center"
     return {
         choice.accessibleName(): choice.isChecked()
@@ -58,6 +61,7 @@ def centers_offered(kiosk: StaffKiosk) -> dict[str, bool]:
 
 def answer_after_connection(kiosk: StaffKiosk) -> None:
     wizard = kiosk.app.wizard
+    assert wizard is not None
     assert wizard.current_step() == "center"
     kiosk.tap(_("Next"))
     assert wizard.current_step() == "services"
@@ -102,6 +106,7 @@ def test_offline_setup_in_english(first_run, tmp_path):
     assert kiosk.window.citizens_at_screen()
     assert kiosk.app.store.writer.flush()  # the file is written on the database thread
     settings = load_settings(tmp_path / "data")
+    assert settings is not None
     assert settings.default_language == "en"
     assert settings.center_id == CENTER
     assert settings.idle_timeout_s == 40
@@ -155,7 +160,9 @@ def test_enrolling_against_the_real_server_then_ratings_arrive(first_run, server
     kiosk.qtbot.waitUntil(lambda: wizard.current_step() == "center", timeout=15000)
     assert wizard.answers.center_id == CENTER
     answer_after_connection(kiosk)
-    assert KioskFiles(tmp_path / "data").enrollment().kiosk_name == "hall-kiosk-1"
+    enrollment = KioskFiles(tmp_path / "data").enrollment()
+    assert enrollment is not None
+    assert enrollment.kiosk_name == "hall-kiosk-1"
     assert kiosk.app.sync is not None
     kiosk.rate_and_leave("free-canteen", 4)
     kiosk.enter_admin()
@@ -179,6 +186,7 @@ def connect_on_screen(kiosk: StaffKiosk, url: str, code: str) -> None:
     """Type the server address and code on the on-screen keyboard, tap Connect, and wait for
     the wizard to move on to the center step."""
     wizard = kiosk.app.wizard
+    assert wizard is not None
     wizard.url.clear()
     type_on_keyboard(kiosk, url)
     kiosk.qtbot.mouseClick(wizard.code, Qt.MouseButton.LeftButton)
@@ -207,9 +215,13 @@ def test_an_enrolled_kiosk_is_offered_only_the_center_the_server_assigned(
     assert centers_offered(kiosk) == {CENTER_NAME_EN: True}
     answer_after_connection(kiosk)
     assert kiosk.app.store.writer.flush()
-    assert load_settings(tmp_path / "data").center_id == CENTER
+    settings = load_settings(tmp_path / "data")
+    assert settings is not None
+    assert settings.center_id == CENTER
     assert kiosk.app.flow.config.center_id == CENTER
-    assert KioskFiles(tmp_path / "data").enrollment().center_id == CENTER
+    enrollment = KioskFiles(tmp_path / "data").enrollment()
+    assert enrollment is not None
+    assert enrollment.center_id == CENTER
 
     # Run again from the staff panel: the kiosk still holds its enrollment, so even "Offline
     # only" cannot move it to another center (its records would still go to the server).
@@ -238,7 +250,9 @@ def test_an_assigned_center_missing_from_the_catalog_is_shown_by_its_id(make_app
     assert centers_offered(kiosk) == {"mobile-office-7": True}
     answer_after_connection(kiosk)
     assert kiosk.app.store.writer.flush()
-    assert load_settings(tmp_path / "data").center_id == "mobile-office-7"
+    settings = load_settings(tmp_path / "data")
+    assert settings is not None
+    assert settings.center_id == "mobile-office-7"
 
 
 def test_every_field_has_a_visible_label_and_mistakes_are_shown_as_errors(first_run):

@@ -203,6 +203,7 @@ def test_settings_changes_apply_at_once_and_are_audited(make_app, tmp_path):
     kiosk.tap(_("Longer idle time"))
     assert kiosk.app.store.writer.flush()  # the file is written on the database thread
     saved = load_settings(tmp_path / "data")
+    assert saved is not None
     assert saved.default_language == "en"
     assert saved.theme == "seaside"
     assert saved.idle_timeout_s == 40
@@ -349,7 +350,9 @@ def test_the_pointer_can_be_hidden_on_a_fullscreen_kiosk(make_app):
     kiosk.enter_admin()
     kiosk.tap(_("Hide the mouse pointer"))
     assert kiosk.app.settings.hide_cursor is True
-    assert QApplication.overrideCursor().shape() == Qt.CursorShape.BlankCursor
+    cursor = QApplication.overrideCursor()
+    assert cursor is not None
+    assert cursor.shape() == Qt.CursorShape.BlankCursor
     kiosk.tap(_("Hide the mouse pointer"))
     assert QApplication.overrideCursor() is None
 
@@ -393,7 +396,9 @@ def test_settings_are_written_off_the_gui_thread(make_app, tmp_path, monkeypatch
     kiosk.tap(_("Longer idle time"))
     assert kiosk.app.store.writer.flush()
     assert writers == ["record-writer"]
-    assert load_settings(tmp_path / "data").idle_timeout_s == 40
+    saved = load_settings(tmp_path / "data")
+    assert saved is not None
+    assert saved.idle_timeout_s == 40
 
 
 def test_a_settings_file_that_cannot_be_written_is_a_storage_condition(make_app, tmp_path):

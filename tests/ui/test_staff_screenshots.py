@@ -63,6 +63,7 @@ def in_view(widget: QWidget) -> bool:
     of the list holding it."""
     area = widget.parentWidget()
     while not isinstance(area, QScrollArea):
+        assert area is not None, "not in a scrolling list"
         area = area.parentWidget()
     viewport = area.viewport()
     top = widget.mapTo(viewport, QPoint(0, 0)).y()

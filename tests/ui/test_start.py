@@ -215,6 +215,8 @@ def test_the_bench_of_taps_during_a_catch_up_ends_once_the_backlog_is_on_the_ser
     # The citizen's own ratings keep some records pending; the bench once waited for none.
     out = run_bench("ui_during_sync.py", "--records", "300", "--baseline", "0.5")
     assert re.search(r"caught up in \d+\.\d s \((\d[\d,]*) records on the server", out), out
-    stored = int(re.search(r"\(([\d,]+) records on the server", out)[1].replace(",", ""))
+    match = re.search(r"\(([\d,]+) records on the server", out)
+    assert match is not None, out
+    stored = int(match[1].replace(",", ""))
     assert stored >= 300
     assert re.search(r"tap -> next screen ms: p50 \d+\.\d", out), out

@@ -30,6 +30,7 @@ def test_shipped_themes_load_and_are_readable(name):
     theme = load_theme(name)
     assert theme.logo is not None
     assert theme.logo.is_file()
+    assert theme.municipality is not None
     assert theme.municipality.ka
     assert contrast_ratio(theme.text, theme.background) >= 4.5
     assert contrast_ratio(theme.on_primary, theme.primary) >= 4.5

@@ -18,9 +18,9 @@ from tests.web.pages import LANGUAGES, RATE_CENTER, RATE_SERVICE, VIEWPORTS, url
 from tests.web.rate_site import HostSite, RateSite, start_rate_site
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 MAX_TABS = 40
 
 
@@ -49,7 +49,7 @@ def rate_site(
 
 
 @pytest.fixture
-def phone(browser: Browser) -> Callable[..., Page]:
+def phone(browser: Browser) -> Iterator[Callable[..., Page]]:
     """``phone(javascript=True)``: a page in a fresh 360×740 context."""
     contexts: list[BrowserContext] = []
 
@@ -59,7 +59,7 @@ def phone(browser: Browser) -> Callable[..., Page]:
         contexts.append(context)
         return context.new_page()
 
-    yield open_page  # type: ignore[misc]
+    yield open_page
     for context in contexts:
         context.close()
 
@@ -172,7 +172,9 @@ def test_a_whole_rating_with_the_keyboard_alone(
     assert page.locator("#score-4").is_checked()
     ring = focus_ring(page, "label[for=score-4]")
     assert ring["style"] != "none" and ring["width"] >= 3, ring
-    page.screenshot(path=screenshot_path("rate-faces-keyboard", lang, *PHONE.values()))
+    page.screenshot(
+        path=screenshot_path("rate-faces-keyboard", lang, PHONE["width"], PHONE["height"])
+    )
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "submit"  # the honeypot is skipped
     page.keyboard.press("Enter")

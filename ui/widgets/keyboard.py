@@ -482,7 +482,7 @@ class OnScreenKeyboard(QWidget):
     def spacing(self) -> int:
         return self._spacing
 
-    def keys(self) -> list[QPushButton]:
+    def keys(self) -> list[KeyButton]:
         """The keys of the current layout, row by row."""
         return list(self._pages[self._layout].buttons())
 

@@ -35,7 +35,7 @@ def test_csv_streams_without_reading_every_row_first() -> None:
 
 def test_xlsx_writes_strings_as_strings(tmp_path: Path) -> None:
     path = tmp_path / "out.xlsx"
-    rows = [["=1+1", 5], ["http://example.org", 2.5], ["0123", None]]
+    rows: list[list[object]] = [["=1+1", 5], ["http://example.org", 2.5], ["0123", None]]
     write_xlsx(str(path), [Table("ratings", ["text", "value"], rows)])
     with zipfile.ZipFile(path) as workbook:
         xml = "".join(

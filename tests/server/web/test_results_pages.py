@@ -53,13 +53,14 @@ def test_staff_results_match_the_counts_and_hide_percentages_of_small_cells(
             total[index] += value
     with seeded.connect() as conn:
         names = load_names(conn)
-    for service, counts in by_service.items():
-        cell = Cell.from_counts(counts)
+    for service, totals in by_service.items():
+        cell = Cell.from_counts(totals)
         name = re.escape(names.service(service, "en"))
         row = re.search(rf"<th scope=\"row\">{name}</th>(.*?)</tr>", response.text, re.S)
         assert row is not None, service
         assert f'data-label="n">{cell.n}<' in row.group(1)
         if cell.n >= 5:
+            assert cell.satisfied.share is not None  # n > 0
             assert f"{cell.satisfied.share * 100:.0f}%" in row.group(1)
         else:
             assert "not enough data" in row.group(1)

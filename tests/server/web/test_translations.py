@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -78,8 +78,10 @@ def _pairs(catalog: Catalog) -> Iterator[tuple[str, str]]:
         if not message.id:
             continue
         if isinstance(message.id, str):
+            assert isinstance(message.string, str), message.id  # read_po: one msgstr
             yield message.id, message.string
         else:
+            assert isinstance(message.string, (tuple, list)), message.id  # read_po: msgstr[n]
             for index, string in enumerate(message.string):
                 yield message.id[min(index, 1)], string
 
@@ -100,6 +102,7 @@ def test_every_message_of_the_pages_has_a_georgian_translation():
     for key in _source_messages():
         message = catalog.get(_singular(key))
         strings = () if message is None else message.string
+        assert strings is not None, key  # read_po gives every message a msgstr
         strings = (strings,) if isinstance(strings, str) else tuple(strings)
         if (
             message is None
@@ -119,6 +122,7 @@ def test_plural_messages_have_the_catalogs_number_of_forms():
     assert catalog.plural_forms == "nplurals=1; plural=0;"  # as the kiosk's catalog
     for message in catalog:
         if message.id and message.pluralizable:
+            assert message.string is not None, message.id
             assert len(message.string) == catalog.num_plurals, message.id
 
 
@@ -140,6 +144,7 @@ def test_template_translations_survive_percent_formatting():
         if "html" not in kinds or message is None:
             continue
         strings = (message.string,) if isinstance(message.string, str) else message.string
+        assert strings is not None, key  # read_po gives every message a msgstr
         for string in strings:
             names = dict.fromkeys(re.findall(r"%\((\w+)\)", _singular(key)), 1)
             try:
@@ -155,7 +160,7 @@ def test_compiled_catalog_matches_its_source():
         shipped = read_mo(handle)
 
     def table(catalog: Catalog) -> dict[object, object]:
-        def plain(value: object) -> object:
+        def plain(value: str | Iterable[str]) -> object:
             return value if isinstance(value, str) else tuple(value)
 
         return {plain(m.id): plain(m.string) for m in catalog if m.id and m.string}

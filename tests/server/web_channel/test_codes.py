@@ -8,6 +8,7 @@ import hmac
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -128,7 +129,7 @@ def test_issuing_is_audited_without_the_codes(db: Engine) -> None:
     ],
 )
 def test_bad_batches_are_refused_with_a_message_and_store_nothing(
-    db: Engine, changes: dict[str, object], message: str
+    db: Engine, changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         issue(db, **changes)

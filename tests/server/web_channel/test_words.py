@@ -21,10 +21,10 @@ KIOSK_CALL = re.compile(r"""\bk\(\s*(["'])(.+?)\1\s*\)""")
 PYTHON_CALL = re.compile(r"""kiosk_word\(\s*[\w.]+,\s*(["'])(.+?)\1""")
 
 
-def kiosk_scale() -> list[tuple[int, str, str]]:
+def kiosk_scale() -> list[tuple[object, object, object]]:
     """(score, colour, words) of ``ui/widgets/smiley.py``'s SCALE, read from its source."""
     tree = ast.parse((REPO / "ui" / "widgets" / "smiley.py").read_text(encoding="utf-8"))
-    steps = []
+    steps: list[tuple[object, object, object]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ScaleStep":
             score, color, label = node.args
