@@ -5,7 +5,7 @@ screen in "Aa") cannot push the window past the screen."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QWidget
 
 from tests.ui.screenshots import settle
@@ -50,6 +50,10 @@ def test_fullscreen_kiosk_covers_its_screen_and_no_more(make_kiosk, qtbot) -> No
 
     show_kiosk(window, windowed=False)
     qtbot.waitUntil(lambda: window.geometry() == screen)
+    assert window.isFullScreen()
+    # No frame to drag or close it by, and above whatever else opens on the tablet.
+    assert window.windowFlags() & Qt.WindowType.FramelessWindowHint
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
 
     window.resize(screen.width() * 3, screen.height() * 3)
     settle()

@@ -60,11 +60,12 @@ NOT_SET_UP_BEFORE_THE_FIRST_FRAME = (
 
 PROBE = """
 import sys
+before = set(sys.modules)  # what the interpreter brought (coverage, when the suite measures it)
 from ui.main import main
 code = main(sys.argv[1:])
 made = [f"{{m}}.{{t}}" for m, t in {types} if t in vars(sys.modules[m])]
 print("set up:", " ".join(made))
-print("loaded:", " ".join(sorted(m for m in {names} if m in sys.modules)))
+print("loaded:", " ".join(sorted(m for m in {names} if m in sys.modules and m not in before)))
 sys.exit(code)
 """
 
