@@ -21,18 +21,27 @@ AUDIT_ACTION = "salvage"
 SIDE_FILES = ("-wal", "-shm")
 
 
-def sound(path: Path) -> bool:
-    """True when the file needs nothing at start: no salvage was cut off, and the file is new
-    or passes ``quick_check`` (then it is marked checked for this process). False: heal it
-    (``kiosk.salvage.heal``)."""
+CUT_OFF = "a salvage was cut off"
+"""What :func:`look` says when a salvage's files are left over."""
+
+
+def look(path: Path) -> str | None:
+    """None when the file needs nothing at start: no salvage was cut off, and the file is new
+    or passes ``quick_check`` (then it is marked checked for this process). Otherwise why it
+    must be healed (``kiosk.salvage.heal``): :data:`CUT_OFF`, or what ``quick_check`` found."""
     if any(leftover.exists() for leftover in (done_path(path), *partial_files(path))):
-        return False
+        return CUT_OFF
     if not path.exists():
-        return True
-    if problem(path) is not None:
-        return False
-    mark_checked(path)
-    return True
+        return None
+    found = problem(path)
+    if found is None:
+        mark_checked(path)
+    return found
+
+
+def sound(path: Path) -> bool:
+    """True when the file needs nothing at start (:func:`look`)."""
+    return look(path) is None
 
 
 def problem(path: Path) -> str | None:

@@ -129,11 +129,12 @@ class KioskDatabase:
 
 def _heal(path: Path, clock: Callable[[], datetime]) -> SalvageReport | None:
     """The salvage's report if the file had to be healed; its code is imported only then."""
-    if checkup.sound(path):
+    found = checkup.look(path)
+    if found is None:
         return None
     from kiosk.salvage import heal
 
-    return heal(path, clock)
+    return heal(path, clock, None if found == checkup.CUT_OFF else found)
 
 
 def _report(notice: str | None) -> SalvageReport | None:

@@ -123,21 +123,26 @@ class SalvageReport:
 # -- at start -------------------------------------------------------------------------------
 
 
-def heal(path: Path | str, clock: Callable[[], datetime] = utc_now) -> SalvageReport | None:
+def heal(
+    path: Path | str, clock: Callable[[], datetime] = utc_now, found: str | None = None
+) -> SalvageReport | None:
     """Finish a salvage cut off, check ``path`` once (``quick_check``) and salvage it if it
-    is damaged (``kiosk.checkup.sound`` tells the start whether to call this).
+    is damaged (``kiosk.checkup.look`` tells the start whether to call this).
 
-    Returns the report of a salvage, or None when the file was sound (or new). Other storage
-    failures (read-only storage, a full disk) are raised.
+    ``found``: what that look's ``quick_check`` found wrong, when it found the file damaged;
+    the file is then not checked again (the check reads the whole file). Returns the report
+    of a salvage, or None when the file was sound (or new). Other storage failures (read-only
+    storage, a full disk) are raised.
     """
     path = Path(path)
     _finish_interrupted(path)
-    if not path.exists():
-        return None
-    found = problem(path)
     if found is None:
-        mark_checked(path)
-        return None
+        if not path.exists():
+            return None
+        found = problem(path)
+        if found is None:
+            mark_checked(path)
+            return None
     log.error("%s is damaged (%s); salvaging it", path, found)
     report = salvage(path, clock)
     mark_checked(path)

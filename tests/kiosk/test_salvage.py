@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from common.records import GENESIS_HASH, verify_chain
-from kiosk.checkup import sound
+from kiosk.checkup import problem, sound
 from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.salvage import AUDIT_ACTION, META_LOST, META_NOTICE, SalvageReport, heal
@@ -65,15 +65,25 @@ def test_a_sound_database_is_only_checked(built, clock):
     assert heal(built.path.with_name("new.db"), clock.utc) is None
 
 
-def test_the_start_salvages_a_damaged_database_through_the_salvage_code(built, clock):
+def test_the_start_salvages_a_damaged_database_through_the_salvage_code(built, clock, monkeypatch):
     flip_page(built.path, records_leaves(built.path)[10])
     assert not sound(built.path)
+    checked: list[Path] = []
+
+    def counted(path: Path) -> str | None:
+        checked.append(path)
+        return problem(path)
+
+    # The start's look and the salvage's code share one check, which reads the whole file.
+    monkeypatch.setattr("kiosk.checkup.problem", counted)
+    monkeypatch.setattr("kiosk.salvage.problem", counted)
     database = KioskDatabase(built.path, clock.utc)
     try:
         assert database.salvaged is not None and database.salvaged.lost != []
         assert database.notice == database.salvaged
     finally:
         database.close()
+    assert checked == [built.path]  # checked once, by the start's look
     assert sound(built.path)
 
 
