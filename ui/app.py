@@ -144,12 +144,17 @@ class KioskWindow(QFrame):
     """Staff asked for the setup wizard (or opened the staff screens with no PIN set)."""
 
     def __init__(
-        self, flow: Flow, theme: Theme = DEMO_THEME, staff: StaffServices | None = None
+        self,
+        flow: Flow,
+        theme: Theme = DEMO_THEME,
+        staff: Callable[[], StaffServices] | None = None,
     ) -> None:
+        """``staff``: gives what the staff screens need when staff first open them (None: no
+        staff screens)."""
         super().__init__()
         self.flow = flow
         self.base_theme = theme
-        self.staff = staff
+        self._staff = staff
         self.allow_close = False
         self.sticky_page: QWidget | None = None
         """A staff page that does not time out (the first-run setup)."""
@@ -354,6 +359,10 @@ class KioskWindow(QFrame):
 
     def citizens_at_screen(self) -> bool:
         return self.pages.currentWidget() is self.citizen_page
+
+    @property
+    def staff(self) -> StaffServices | None:
+        return self._staff() if self._staff is not None else None
 
     def open_staff(self) -> None:
         """The hidden gesture on Welcome: ask for the PIN (or set the kiosk up if none)."""

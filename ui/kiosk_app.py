@@ -21,7 +21,6 @@ from common.theme import Theme, ThemeError, load_theme
 from kiosk.database import DB_FILE, KioskDatabase
 from kiosk.errors import StorageError, os_storage_kind
 from kiosk.flow import Flow, FlowConfig, Step
-from kiosk.pin import PinGuard
 from kiosk.settings import SETTINGS_FILE, Settings, save_settings
 from kiosk.storage import Store, utc_now
 from ui import i18n
@@ -30,13 +29,14 @@ from ui.bridge import QtSaver
 from ui.first_frame import FirstFrame
 from ui.i18n import _
 from ui.screens.welcome import WelcomeScreen
-from ui.staff.services import Enroller, StaffServices, default_enroller, removable_media
 from ui.theme import DEMO_THEME
 
 if TYPE_CHECKING:
+    from kiosk.pin import PinGuard
     from sync.background import BackgroundSync  # imported when sync starts, not at launch
     from ui.speech import SpeechSink, SpeechSupport
     from ui.staff.hold_hint import HoldHint
+    from ui.staff.services import Enroller, StaffServices
     from ui.staff.wizard import SetupWizard
 
 log = logging.getLogger("ui.kiosk_app")
@@ -94,8 +94,8 @@ class KioskApp(QObject):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = utc_now,
         pin_clock: Callable[[], float] = time.monotonic,
-        enroller: Enroller = default_enroller,
-        export_folders: Callable[[], list[Path]] = removable_media,
+        enroller: Enroller | None = None,
+        export_folders: Callable[[], list[Path]] | None = None,
         sync_options: dict[str, object] | None = None,
         demo: bool = False,
         speech_probe: Callable[[], SpeechSupport] | None = None,
@@ -107,7 +107,8 @@ class KioskApp(QObject):
         lock-out. A damaged database is salvaged as it is opened (``kiosk.salvage``), before
         the window opens; the staff panel then says what happened. ``database``: the database
         being opened already (``ui.main`` starts it before Qt loads,
-        :class:`kiosk.database.Opening`); by default it is opened here."""
+        :class:`kiosk.database.Opening`); by default it is opened here. ``enroller`` and
+        ``export_folders``: by default ``ui.staff.services``' own."""
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
@@ -124,32 +125,15 @@ class KioskApp(QObject):
         """The one way into the database: writes on its own thread, reads on workers."""
         self.writer = self.store.writer
         self.demo = self.store.is_demo()
-        self.pin = PinGuard(self.store, clock=pin_clock)
+        self._pin_clock = pin_clock
+        self._pin: PinGuard | None = None
         self._pin_timer = QTimer(self)
-        self._pin_timer.setInterval(round(PinGuard.CHECKPOINT_S * 1000))
-        self._pin_timer.timeout.connect(self.pin.checkpoint)
-        self._pin_timer.start()
         self.flow = Flow(
             catalog, flow_config(self.settings, catalog), QtSaver(self.writer), clock=clock
         )
-        self.staff = StaffServices(
-            data_dir=self.data_dir,
-            store=self.store,
-            catalog=self.current_catalog,
-            settings=self.current_settings,
-            apply_settings=self.apply_settings,
-            pin=self.pin,
-            sync_now=self.sync_now,
-            sync_status=self.sync_status,
-            export_folders=export_folders,
-            exit_app=self.exit,
-            themes=THEMES,
-            theme_looks={name: theme_or_demo(name) for name in THEMES},
-            demo=self.demo,
-            speech=self.current_speech,
-            try_speech=self.try_speech,
-        )
-        self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), self.staff)
+        self._export_folders = export_folders
+        self._staff: StaffServices | None = None
+        self.window = KioskWindow(self.flow, theme_or_demo(self.settings.theme), lambda: self.staff)
         self.window.setup_requested.connect(partial(self.show_wizard, True))
         self._hold_hint: HoldHint | None = None
         self.wizard: SetupWizard | None = None
@@ -181,10 +165,49 @@ class KioskApp(QObject):
         if self._closed:
             return
         self.make_hold_hint()
+        self.pin.checkpoint()  # a lock-out from before the restart goes on being saved
         self.window.make_guide()
         self.window.make_screens()
         self.window.tasks.run(partial(_make_device_key, self.data_dir), lambda _none: None)
         self.start_sync()
+
+    @property
+    def pin(self) -> PinGuard:
+        """The staff PIN's guard, made after the first frame or when first asked for (staff
+        are not at the kiosk before its first screen); from then on, a lock-out's remaining
+        time is saved every few seconds, so a restart resumes it."""
+        if self._pin is None:
+            from kiosk.pin import PinGuard
+
+            self._pin = PinGuard(self.store, clock=self._pin_clock)
+            self._pin_timer.timeout.connect(self._pin.checkpoint)
+            self._pin_timer.start(round(PinGuard.CHECKPOINT_S * 1000))
+        return self._pin
+
+    @property
+    def staff(self) -> StaffServices:
+        """What the staff screens need, made when staff first open them (or the setup)."""
+        if self._staff is None:
+            from ui.staff.services import StaffServices, removable_media
+
+            self._staff = StaffServices(
+                data_dir=self.data_dir,
+                store=self.store,
+                catalog=self.current_catalog,
+                settings=self.current_settings,
+                apply_settings=self.apply_settings,
+                pin=self.pin,
+                sync_now=self.sync_now,
+                sync_status=self.sync_status,
+                export_folders=self._export_folders or removable_media,
+                exit_app=self.exit,
+                themes=THEMES,
+                theme_looks={name: theme_or_demo(name) for name in THEMES},
+                demo=self.demo,
+                speech=self.current_speech,
+                try_speech=self.try_speech,
+            )
+        return self._staff
 
     @property
     def hold_hint(self) -> HoldHint:
@@ -312,6 +335,10 @@ class KioskApp(QObject):
             self._size_before_wizard = self.window.size()
         from ui.staff.wizard import SetupWizard  # staff only: not part of the kiosk's start
 
+        if self.enroller is None:
+            from ui.staff.services import default_enroller
+
+            self.enroller = default_enroller
         self.wizard = SetupWizard(
             self.staff,
             self.window.tasks,
@@ -443,7 +470,8 @@ class KioskApp(QObject):
             self.sync.stop(timeout=10)
         self.window.allow_close = True
         self._pin_timer.stop()
-        self.pin.checkpoint()
+        if self._pin is not None:
+            self._pin.checkpoint()
         self.window.shutdown()
         if self.sink is not None:
             self.sink.close()

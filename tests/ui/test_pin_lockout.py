@@ -11,6 +11,7 @@ from kiosk.database import KioskDatabase
 from kiosk.pin import PinGuard
 from kiosk.settings import Settings
 from tests.conftest import FakeClock
+from ui.app import SCREEN_TYPES
 from ui.i18n import _
 
 
@@ -35,5 +36,30 @@ def test_a_restart_resumes_the_lockout_whatever_the_date_says(make_app, tmp_path
         guard = PinGuard(database, clock=after_reboot)
         assert guard.locked_for() == pytest.approx(left, abs=0.1)
         assert guard.failures() == 3
+    finally:
+        database.close()
+
+
+def test_a_lockout_running_at_start_goes_on_being_saved_with_no_staff_at_the_kiosk(
+    make_app, tmp_path, clock
+):
+    """The PIN's guard is made after the first frame, not when staff come: a kiosk restarted
+    in the middle of a lock-out saves what is left of it from then on."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    database = KioskDatabase(folder / "kiosk.db", clock.utc)
+    try:
+        database.set_meta(PinGuard.FAILURES_KEY, "5")
+        database.set_meta(PinGuard.REMAINING_KEY, "100.0")
+    finally:
+        database.close()
+    kiosk = make_app(Settings(default_language="en"), pin=False)
+    kiosk.qtbot.waitUntil(lambda: set(kiosk.app.window.screens.made) == set(SCREEN_TYPES))
+    clock.advance(30)
+    kiosk.app.close()
+
+    database = KioskDatabase(folder / "kiosk.db", clock.utc)
+    try:
+        assert float(database.get_meta(PinGuard.REMAINING_KEY) or 0) == pytest.approx(70, abs=1)
     finally:
         database.close()

@@ -30,6 +30,8 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "ui.staff.admin",
     "ui.staff.wizard",
     "ui.staff.pin_screen",
+    "ui.staff.services",  # what the staff screens need: made when staff first open them
+    "kiosk.pin",  # the PIN's guard, and its lock-out's saving, start after the first frame
     "ui.screens.comment",
     "ui.screens.rate",
     "ui.screens.reasons",  # the "Still there?" prompt no longer pulls these in
