@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 LANGUAGES = ("ka", "en")
 FORMAT = 1
@@ -30,8 +29,7 @@ class CatalogError(ValueError):
         super().__init__(f"{source}: {field}: {problem}")
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A text in every UI language."""
 
     ka: str
@@ -41,20 +39,17 @@ class Text:
         return self.ka if language == "ka" else self.en
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     id: str
     text: Text
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     id: str
     name: Text
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     id: str
     name: Text
     category: str
@@ -63,14 +58,12 @@ class Service:
     reasons_high: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Center:
+class Center(NamedTuple):
     id: str
     name: Text
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     version: str
     municipality_id: str
     municipality: Text

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 
 class Kind(StrEnum):
@@ -76,8 +76,7 @@ MAX_SEQ = 2**63 - 1
 SCORES = range(1, 6)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """What the server accepts in one field (``docs/records.md`` states each one).
 
     ``type``: ``uuid`` (36-character form), ``text`` (valid Unicode, no NUL), ``int``,

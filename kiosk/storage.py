@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from common.records import GENESIS_HASH, MAX_SEQ, Record, SyncState, format_utc, record_hash
 from kiosk import layout
@@ -119,8 +119,7 @@ class Draft:
     flags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Kept:
+class Kept(NamedTuple):
     """A record written before, with where it stood in sync (what a salvage puts back)."""
 
     record: Record

@@ -3,7 +3,7 @@ any tablet and every screen still fits on the smallest one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MM_PER_INCH = 25.4
 TOUCH_TARGET_MM = 15.0
@@ -28,8 +28,7 @@ def touch_target_px(physical_dpi: float) -> int:
     return max(TOUCH_TARGET_FLOOR_PX, mm_to_px(TOUCH_TARGET_MM, physical_dpi))
 
 
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(NamedTuple):
     """Pixel sizes for one window size; recomputed when the window changes size a lot."""
 
     target: int
