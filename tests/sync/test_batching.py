@@ -6,8 +6,6 @@ import gzip
 import json
 import uuid
 
-from pydantic import BaseModel
-
 from common import protocol
 from common.messages import BatchRequest
 from common.records import Record, verify_chain
@@ -97,8 +95,7 @@ def test_a_batch_body_the_job_builds_is_a_valid_batch_request(data_dir):
         raw = gzip.decompress(sync._body(store, batch_id, records))
     batch = BatchRequest.model_validate_json(raw)
     assert batch.batch_id == batch_id
-    uploaded: list[BaseModel] = batch.records  # of RecordIn, a model built at run time
-    assert [r.model_dump() for r in uploaded] == [r.to_wire() for r in records]
+    assert [r.model_dump() for r in batch.records] == [r.to_wire() for r in records]
     assert (batch.head.seq, batch.head.hash) == (3, records[-1].hash)
 
 
