@@ -5,7 +5,9 @@ Each round starts, one after the other (so load from other work falls on both al
 - the peer: a bare PySide6 window, the floor of any Qt Widgets app from source: Python, Qt's
   import, a ``QApplication``, one label in a window of the kiosk's size, shown;
 - ``kiosk --demo --windowed`` on a data folder made by an earlier run (a restart, as after a
-  power cut; the first run, which makes the device key and the database, is a warm-up).
+  power cut; the first run, which makes the device key and the database, is a warm-up);
+  with ``--fullscreen``, ``kiosk --demo`` as a tablet runs it (frameless, on top, the
+  pointer hidden), against the same bare window.
 
 Both report their first frame as the process's age when the window's first repaint is done,
 counted from the process start as the operating system records it (``ui.first_frame``), and
@@ -18,7 +20,7 @@ PyInstaller bundle carries them): the warm-up runs write them to a temporary fol
 the caller's setting instead; with ``PYTHONDONTWRITEBYTECODE`` set, every start then compiles
 the kiosk's own modules afresh, which a tablet never does.
 
-    python bench/cold_start.py [--rounds 20] [--importtime] [--from-source]
+    python bench/cold_start.py [--rounds 20] [--importtime] [--from-source] [--fullscreen]
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ def main() -> int:
         action="store_true",
         help="no bytecode cache of the bench's own; PYTHONDONTWRITEBYTECODE is left as it is",
     )
+    parser.add_argument(
+        "--fullscreen", action="store_true", help="start the kiosk fullscreen, as on a tablet"
+    )
     args = parser.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", UKUK_EXIT_AT_FIRST_FRAME="1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -92,7 +97,8 @@ def main() -> int:
         if not args.from_source:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = bytecode
-        kiosk = [sys.executable, "-m", "kiosk", "--demo", "--windowed", "--data-dir", folder]
+        shown = [] if args.fullscreen else ["--windowed"]
+        kiosk = [sys.executable, "-m", "kiosk", "--demo", *shown, "--data-dir", folder]
         first_frame(kiosk, env)  # the first start makes the key and database: not timed
         first_frame(bare, env)
         bare_s: list[tuple[float, float]] = []
@@ -111,12 +117,16 @@ def main() -> int:
             for micros, name in sorted(timed, reverse=True)[:15]:
                 print(f"  {micros:>8}  {name}")
     compiled = "from source" if args.from_source else "compiled modules"
-    print(f"rounds: {args.rounds}, offscreen, {compiled}, {os.cpu_count()} cores")
+    window = "fullscreen" if args.fullscreen else "windowed"
+    print(f"rounds: {args.rounds}, offscreen, {window}, {compiled}, {os.cpu_count()} cores")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for name, runs in (("bare PySide6 window", bare_s), ("kiosk --demo", kiosk_s)):
+    for name, runs in (
+        ("bare PySide6 window", bare_s),
+        (" ".join(["kiosk --demo", *shown]), kiosk_s),
+    ):
         frames, cpu = [r[0] for r in runs], [r[1] for r in runs]
         print(
-            f"{name:<22} first frame median {statistics.median(frames):.3f} s, fastest "
+            f"{name:<27} first frame median {statistics.median(frames):.3f} s, fastest "
             f"{min(frames):.3f} s; CPU of the whole process median {statistics.median(cpu):.3f} s"
         )
     ratio = statistics.median(r[0] for r in kiosk_s) / statistics.median(r[0] for r in bare_s)

@@ -39,6 +39,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -231,13 +232,11 @@ def batch_in_flight(data_dir: Path) -> bool:
     db_path = KioskFiles(data_dir).db_path
     if not db_path.exists():
         return False
-    conn = sqlite3.connect(db_path)
-    try:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_INFLIGHT,)).fetchone()
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
+    with closing(sqlite3.connect(db_path)) as conn:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_INFLIGHT,)).fetchone()
+        except sqlite3.Error:
+            return False
     return bool(row and row[0])
 
 
@@ -313,9 +312,8 @@ def verify(data_dir: Path, ledger_path: Path, server_db_url: str, device_id: str
 
     verdict = Verdict()
     db_path = KioskFiles(data_dir).db_path
-    with sqlite3.connect(db_path) as kiosk_db:
+    with closing(sqlite3.connect(db_path)) as kiosk_db:
         verdict.integrity = kiosk_db.execute("PRAGMA integrity_check").fetchone()[0]
-    kiosk_db.close()
     with Store(db_path) as store:
         kept = store.records()
         head = store.head()

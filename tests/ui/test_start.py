@@ -202,9 +202,11 @@ def run_bench(name: str, *args: str) -> str:
     return result.stdout
 
 
-def test_the_start_bench_prints_the_kiosk_beside_a_bare_window():
-    out = run_bench("cold_start.py", "--rounds", "1")
+@pytest.mark.parametrize("shown", [[], ["--fullscreen"]], ids=["windowed", "fullscreen"])
+def test_the_start_bench_prints_the_kiosk_beside_a_bare_window(shown):
+    out = run_bench("cold_start.py", "--rounds", "1", *shown)
     assert re.search(r"kiosk / bare window: first frame \d+\.\d\d × .*CPU \d+\.\d\d ×", out), out
+    assert ("kiosk --demo --windowed " in out) is not bool(shown), out
 
 
 def test_the_screen_bench_times_every_step_beside_a_bare_stack():
