@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QApplication, QFrame, QStackedWidget, QVBoxLayout, QWidget
@@ -23,6 +22,7 @@ from ui.first_frame import FirstFrame
 from ui.header import Header
 from ui.lockdown import KeyGuard
 from ui.metrics import Metrics
+from ui.qt_names import set_by_name
 from ui.screens.base import Screen
 from ui.screens.still_there import StillThereOverlay
 from ui.screens.welcome import WelcomeScreen
@@ -46,6 +46,8 @@ KEY_PRESS = QEvent.Type.KeyPress
 MOUSE_PRESS = QEvent.Type.MouseButtonPress
 DOUBLE_CLICK = QEvent.Type.MouseButtonDblClick
 FINGERTIP_MM = 6.0
+KIOSK_WINDOW_FLAGS = "Window|FramelessWindowHint|WindowStaysOnTopHint"
+"""The fullscreen kiosk's window flags, as Qt names them."""
 """How far apart the presses of one double tap may land at least: a fingertip's width (an
 unsteady hand's second tap rarely lands where the platform's few pixels allow)."""
 ACTIVITY_EVENTS = (
@@ -488,11 +490,19 @@ def show_kiosk(window: KioskWindow, windowed: bool) -> None:
         window.setMaximumSize(room.size())
         window.setGeometry(windowed_geometry(room))
         return
-    window.setWindowFlags(
-        window.windowFlags()
-        | QtCore.Qt.WindowType.FramelessWindowHint
-        | QtCore.Qt.WindowType.WindowStaysOnTopHint
-    )
+    # No frame to drag or close it by, and above whatever else opens on the tablet. Given by
+    # name to the window system's window: the widget's own copy of its flags takes them only
+    # as Qt enum values, whose first use sets up Qt's namespace (docs/performance.md), so it
+    # is told in the turn of the event loop after the first frame (without telling the window
+    # system again).
+    window.winId()  # makes the window system's window, to give it the flags before it shows
+    handle = window.windowHandle()
+    set_by_name(handle, "flags", KIOSK_WINDOW_FLAGS)
+
+    def agree() -> None:
+        window.overrideWindowFlags(handle.flags())
+
+    FirstFrame(window, lambda _at: QTimer.singleShot(0, window, agree))
     if screen is not None:
         window.setMaximumSize(screen.geometry().size())
         window.setGeometry(screen.geometry())  # without a window manager, fullscreen alone won't

@@ -149,9 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         kiosk.show_wizard()
     inhibitor = ScreensaverInhibitor()
     kiosk.fullscreen = not args.windowed
-    kiosk.apply_cursor()
-    # Asking the desktop to keep the screen on is a D-Bus round trip: after the first frame.
-    watch_first_frame(app, kiosk.window, then=None if args.windowed else inhibitor.inhibit)
+
+    def after_first_frame() -> None:
+        """Hiding the pointer (its shape is a Qt enum value, whose first use sets up Qt's
+        namespace) and asking the desktop to keep the screen on (a D-Bus round trip)."""
+        kiosk.apply_cursor()
+        inhibitor.inhibit()
+
+    watch_first_frame(app, kiosk.window, then=None if args.windowed else after_first_frame)
     show_kiosk(kiosk.window, args.windowed)
     code = self_test.run(kiosk) if self_test else app.exec()
     inhibitor.release()

@@ -51,9 +51,13 @@ def test_fullscreen_kiosk_covers_its_screen_and_no_more(make_kiosk, qtbot) -> No
     show_kiosk(window, windowed=False)
     qtbot.waitUntil(lambda: window.geometry() == screen)
     assert window.isFullScreen()
-    # No frame to drag or close it by, and above whatever else opens on the tablet.
-    assert window.windowFlags() & Qt.WindowType.FramelessWindowHint
-    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    # No frame to drag or close it by, and above whatever else opens on the tablet: so the
+    # window system is told, and the widget's own copy agrees once a frame is shown.
+    handle = window.windowHandle()
+    assert handle is not None
+    for flags in (handle.flags, window.windowFlags):
+        qtbot.waitUntil(lambda flags=flags: bool(flags() & Qt.WindowType.FramelessWindowHint))
+        assert flags() & Qt.WindowType.WindowStaysOnTopHint
 
     window.resize(screen.width() * 3, screen.height() * 3)
     settle()

@@ -72,13 +72,16 @@ sys.exit(code)
 """
 
 
-def test_the_first_frame_waits_for_nothing_but_welcome(tmp_path):
+@pytest.mark.parametrize("shown", [["--windowed"], []], ids=["windowed", "fullscreen"])
+def test_the_first_frame_waits_for_nothing_but_welcome(tmp_path, shown):
+    """Fullscreen, as tablets run, too: its window flags and hidden pointer are Qt enum values,
+    given by name or after the first frame."""
     env = subprocess_env()
     env.update({"QT_QPA_PLATFORM": "offscreen", EXIT_AT_FIRST_FRAME: "1"})
     probe = PROBE.format(
         names=repr(set(NOT_BEFORE_THE_FIRST_FRAME)), types=repr(NOT_SET_UP_BEFORE_THE_FIRST_FRAME)
     )
-    args = ["--demo", "--windowed", "--data-dir", str(tmp_path)]
+    args = ["--demo", *shown, "--data-dir", str(tmp_path)]
     # Started twice: the first start makes the device's id and key; the second is every
     # start after it (a restart, a power cut).
     for _start in range(2):
