@@ -46,10 +46,10 @@ KEY_PRESS = QEvent.Type.KeyPress
 MOUSE_PRESS = QEvent.Type.MouseButtonPress
 DOUBLE_CLICK = QEvent.Type.MouseButtonDblClick
 FINGERTIP_MM = 6.0
-KIOSK_WINDOW_FLAGS = "Window|FramelessWindowHint|WindowStaysOnTopHint"
-"""The fullscreen kiosk's window flags, as Qt names them."""
 """How far apart the presses of one double tap may land at least: a fingertip's width (an
 unsteady hand's second tap rarely lands where the platform's few pixels allow)."""
+KIOSK_WINDOW_FLAGS = "Window|FramelessWindowHint|WindowStaysOnTopHint"
+"""The fullscreen kiosk's window flags, as Qt names them."""
 ACTIVITY_EVENTS = (
     QEvent.Type.MouseButtonPress,
     QEvent.Type.TouchBegin,
