@@ -99,6 +99,52 @@ def test_the_first_frame_waits_for_nothing_but_welcome(tmp_path, shown):
     assert "first frame" in log and "after the process started" in log
 
 
+AFTER_THE_FIRST_FRAME = """
+import sys
+import ui.main
+
+shown = ui.main.watch_first_frame
+
+
+def watch(app, window, then=None):
+    def then_and_report():
+        if then is not None:
+            then()
+        from PySide6.QtWidgets import QApplication
+
+        cursor = QApplication.overrideCursor()
+        print("pointer:", cursor.shape().name if cursor is not None else "shown", flush=True)
+        app.exit(0)
+
+    shown(app, window, then_and_report)
+
+
+ui.main.watch_first_frame = watch
+sys.exit(ui.main.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("shown", "pointer"),
+    [(["--windowed"], "shown"), ([], "BlankCursor")],
+    ids=["windowed", "fullscreen"],
+)
+def test_a_fullscreen_kiosk_hides_the_pointer_once_its_first_frame_is_shown(
+    tmp_path, shown, pointer
+):
+    """Its shape is a Qt enum value, so the pointer is hidden just after the first frame
+    rather than before it; a windowed kiosk (development) keeps it."""
+    env = subprocess_env()
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    args = ["--demo", *shown, "--data-dir", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "-c", AFTER_THE_FIRST_FRAME, *args],
+        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"pointer: {pointer}" in result.stdout.splitlines(), result.stdout
+
+
 def test_the_other_screens_are_made_after_the_first_frame(make_app, qtbot):
     kiosk = make_app(None, pin=False, demo=True)
     window = kiosk.app.window
