@@ -42,9 +42,9 @@ from kiosk.checkup import (
     META_NOTICE,
     SIDE_FILES,
     done_path,
+    look,
     partial_files,
     partial_path,
-    problem,
 )
 from kiosk.errors import StorageError, storage_errors, storage_kind
 from kiosk.files import fsync_dir
@@ -137,11 +137,8 @@ def heal(
     path = Path(path)
     _finish_interrupted(path)
     if found is None:
-        if not path.exists():
-            return None
-        found = problem(path)
+        found = look(path)  # nothing is left over now: what the file's own check finds
         if found is None:
-            mark_checked(path)
             return None
     log.error("%s is damaged (%s); salvaging it", path, found)
     report = salvage(path, clock)
