@@ -60,6 +60,19 @@ NOT_SET_UP_BEFORE_THE_FIRST_FRAME = (
     ("PySide6.QtWidgets", "QStyle"),  # an application-wide filter would meet the style
 )
 
+
+def start_kiosk(
+    script: str, args: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``script`` (which starts the kiosk with ``args``) run offscreen from the checkout."""
+    environment = subprocess_env()
+    environment.update({"QT_QPA_PLATFORM": "offscreen", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True, text=True, env=environment, cwd=REPO_ROOT, timeout=120,
+    )  # fmt: skip
+
+
 PROBE = """
 import sys
 before = set(sys.modules)  # what the interpreter brought (coverage, when the suite measures it)
@@ -76,8 +89,6 @@ sys.exit(code)
 def test_the_first_frame_waits_for_nothing_but_welcome(tmp_path, shown):
     """Fullscreen, as tablets run, too: its window flags and hidden pointer are Qt enum values,
     given by name or after the first frame."""
-    env = subprocess_env()
-    env.update({"QT_QPA_PLATFORM": "offscreen", EXIT_AT_FIRST_FRAME: "1"})
     probe = PROBE.format(
         names=repr(set(NOT_BEFORE_THE_FIRST_FRAME)), types=repr(NOT_SET_UP_BEFORE_THE_FIRST_FRAME)
     )
@@ -85,10 +96,7 @@ def test_the_first_frame_waits_for_nothing_but_welcome(tmp_path, shown):
     # Started twice: the first start makes the device's id and key; the second is every
     # start after it (a restart, a power cut).
     for _start in range(2):
-        result = subprocess.run(
-            [sys.executable, "-c", probe, *args],
-            capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
-        )  # fmt: skip
+        result = start_kiosk(probe, args, {EXIT_AT_FIRST_FRAME: "1"})
         assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert any(line.startswith("first-frame ") for line in lines), result.stdout
@@ -134,13 +142,7 @@ def test_a_fullscreen_kiosk_hides_the_pointer_once_its_first_frame_is_shown(
 ):
     """Its shape is a Qt enum value, so the pointer is hidden just after the first frame
     rather than before it; a windowed kiosk (development) keeps it."""
-    env = subprocess_env()
-    env["QT_QPA_PLATFORM"] = "offscreen"
-    args = ["--demo", *shown, "--data-dir", str(tmp_path)]
-    result = subprocess.run(
-        [sys.executable, "-c", AFTER_THE_FIRST_FRAME, *args],
-        capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120,
-    )  # fmt: skip
+    result = start_kiosk(AFTER_THE_FIRST_FRAME, ["--demo", *shown, "--data-dir", str(tmp_path)])
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"pointer: {pointer}" in result.stdout.splitlines(), result.stdout
 
