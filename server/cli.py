@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from common import __version__
+from common.heap import freeze_startup
 from server.db import (
     DEFAULT_DB_URL,
     ENV_DB_URL,
@@ -361,7 +362,9 @@ def app_from_environment() -> FastAPI:
     _configure_logging(options["log_level"])
     engine = make_engine(options["db"])
     limit = RateLimit(options["enroll_max_failures"], timedelta(seconds=options["enroll_window"]))
-    return create_app(engine, limit, _make_site(engine, options))
+    app = create_app(engine, limit, _make_site(engine, options))
+    freeze_startup()  # the app stays for the process's life: no collection walks it again
+    return app
 
 
 def _cmd_serve(args: argparse.Namespace) -> None:
