@@ -9,7 +9,7 @@ citizen keeps rating. Prints figures, asserts nothing:
   committed by the writer thread while the sync thread is marking records synced;
 - catch-up time and whether every record arrived.
 
-    python bench/ui_during_sync.py [--records 50000]
+    python bench/ui_during_sync.py [--records 50000] [--no-freeze]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sync_backlog import CENTER, fill  # noqa: E402
 
 from common.catalog import demo_catalog  # noqa: E402
+from common.heap import freeze_startup  # noqa: E402
 from kiosk.flow import Step  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from sync.enrollment import enroll  # noqa: E402
@@ -69,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="override the app's GIL switch interval (seconds) to compare",
     )
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave the heap unfrozen after the start (the kiosk freezes it: common.heap)",
+    )
     args = parser.parse_args(argv)
     if args.switch_interval is not None:
         sys.setswitchinterval(args.switch_interval)
@@ -81,12 +87,24 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp) / "kiosk"
         data_dir.mkdir()
         fill(data_dir, args.records)
-        kiosk = KioskApp(data_dir, demo_catalog(), Settings(center_id=CENTER))
-        enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
+        ready: list[bool] = []
+
+        def after_start() -> None:
+            if not args.no_freeze:
+                freeze_startup()  # as ui.main starts the kiosk
+            ready.append(True)
+
+        kiosk = KioskApp(
+            data_dir, demo_catalog(), Settings(center_id=CENTER), after_start=after_start
+        )
         flow = kiosk.flow
         flow.config.debounce_s = flow.config.cooldown_s = flow.config.thanks_s = 0
         kiosk.window.resize(1280, 800)
         kiosk.window.show()
+        while not ready:  # the start finishes unenrolled, so no sync begins before ours
+            app.processEvents()
+            time.sleep(0.002)
+        enroll(data_dir, live.url, live.add_kiosk("bench-kiosk", CENTER))
 
         gaps: list[float] = []
         taps: list[float] = []

@@ -101,6 +101,7 @@ class KioskApp(QObject):
         speech_probe: Callable[[], SpeechSupport] | None = None,
         speech_sink: Callable[[str, int, int], SpeechSink] | None = None,
         database: Callable[[], KioskDatabase] | None = None,
+        after_start: Callable[[], object] | None = None,
     ) -> None:
         """``demo``: the demo kiosk (``kiosk --demo``), whose database is marked so that its
         ratings are never synced or exported. ``pin_clock``: monotonic seconds for the PIN
@@ -108,7 +109,8 @@ class KioskApp(QObject):
         the window opens; the staff panel then says what happened. ``database``: the database
         being opened already (``ui.main`` starts it before Qt loads,
         :class:`kiosk.database.Opening`); by default it is opened here. ``enroller`` and
-        ``export_folders``: by default ``ui.staff.services``' own."""
+        ``export_folders``: by default ``ui.staff.services``' own. ``after_start``: called once
+        the start is over (the screens made, the sync started; ``ui.main`` freezes the heap)."""
         super().__init__()
         self.data_dir = Path(data_dir)
         self.first_run = settings is None
@@ -144,6 +146,7 @@ class KioskApp(QObject):
         """How to speak (by default espeak-ng, ``ui.speech.EspeakSink``)."""
         self.sink: SpeechSink | None = None
         self._closed = False
+        self._after_start = after_start
         self._speech_probe = speech_probe
         """Whether the tablet can speak (by default ``ui.speech.probe_speech``): Listen's
         modules are imported when it runs, after the first frame."""
@@ -170,6 +173,8 @@ class KioskApp(QObject):
         self.window.make_screens()
         self.window.tasks.run(partial(_make_device_key, self.data_dir), lambda _none: None)
         self.start_sync()
+        if self._after_start is not None:
+            self._after_start()
 
     @property
     def pin(self) -> PinGuard:

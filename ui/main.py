@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from common import __version__
 from common.catalog import Catalog, CatalogError, demo_catalog, load_catalog
+from common.heap import freeze_startup
 from kiosk.database import DB_FILE, Opening
 from kiosk.errors import StorageError
 from kiosk.logs import setup_logging
@@ -138,7 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     font.setFamilies(FAMILIES)
     app.setFont(font)
     try:
-        kiosk = KioskApp(args.data_dir, catalog, settings, demo=args.demo, database=opening.result)
+        kiosk = KioskApp(
+            args.data_dir,
+            catalog,
+            settings,
+            demo=args.demo,
+            database=opening.result,
+            after_start=freeze_startup,
+        )
     except StorageError as exc:  # a damaged file is salvaged; this is what salvage cannot mend
         log.error("the kiosk cannot start: %s", exc)
         return 3

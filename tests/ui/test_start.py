@@ -276,3 +276,38 @@ def test_the_bench_of_taps_during_a_catch_up_ends_once_the_backlog_is_on_the_ser
     stored = int(match[1].replace(",", ""))
     assert stored >= 300
     assert re.search(r"tap -> next screen ms: p50 \d+\.\d", out), out
+
+
+AFTER_THE_START = """
+import gc
+import sys
+
+import ui.kiosk_app
+import ui.main
+
+finish = ui.kiosk_app.KioskApp._finish_start
+
+
+def finish_and_report(kiosk):
+    finish(kiosk)
+    tracked = gc.get_objects()
+    window = any(o is kiosk.window for o in tracked)
+    print(f"frozen {gc.get_freeze_count()} tracked {len(tracked)} window {window}", flush=True)
+    kiosk.exit()
+
+
+ui.kiosk_app.KioskApp._finish_start = finish_and_report
+sys.exit(ui.main.main(sys.argv[1:]))
+"""
+
+
+def test_once_started_the_kiosk_is_out_of_the_garbage_collectors_sight(tmp_path):
+    """Its screens and modules stay as long as it runs: no full collection walks them while
+    citizens tap (``common.heap``)."""
+    result = start_kiosk(AFTER_THE_START, ["--demo", "--windowed", "--data-dir", str(tmp_path)])
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r"frozen (\d+) tracked (\d+) window (\w+)", result.stdout)
+    assert found, result.stdout
+    frozen, tracked = int(found[1]), int(found[2])
+    assert found[3] == "False"  # the window's wrapper is frozen
+    assert frozen > 10 * tracked, (frozen, tracked)
