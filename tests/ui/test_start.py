@@ -276,6 +276,7 @@ def test_the_bench_of_taps_during_a_catch_up_ends_once_the_backlog_is_on_the_ser
     stored = int(match[1].replace(",", ""))
     assert stored >= 300
     assert re.search(r"tap -> next screen ms: p50 \d+\.\d", out), out
+    assert re.search(r"objects tracked; a full collection took \d+\.\d ms; heap frozen", out), out
 
 
 AFTER_THE_START = """
