@@ -9,7 +9,10 @@ collection; the growth is printed per 10 000 sessions beside the target, with Py
 widgets and the database's size for scale. ``--trace`` also compares tracemalloc snapshots
 taken after the warm-up and at the end and prints the top lines (it slows the run down).
 
-    python bench/memory_sessions.py [--sessions 8000] [--warmup 500] [--trace]
+    python bench/memory_sessions.py [--sessions 8000] [--warmup 500] [--trace] [--no-freeze]
+
+The kiosk's heap is frozen once its start is over, as ``ui.main`` starts it; ``--no-freeze``
+leaves it as it is, to compare.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from PySide6.QtGui import QFont  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from common.catalog import demo_catalog  # noqa: E402
+from common.heap import freeze_startup  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from tests.conftest import FakeClock  # noqa: E402
 from tests.ui.citizens import Citizens, resident_mib  # noqa: E402
@@ -48,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", action="store_true", help="compare tracemalloc snapshots")
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--frames", type=int, default=1, help="frames tracemalloc keeps")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave the heap unfrozen after the start (the kiosk freezes it: common.heap)",
+    )
     args = parser.parse_args(argv)
 
     app = QApplication.instance() or QApplication([])
@@ -67,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             wall_clock=clock.utc,
             pin_clock=clock,
             export_folders=lambda: [],
+            after_start=None if args.no_freeze else freeze_startup,  # as ui.main starts it
         )
         kiosk.window.resize(1280, 800)
         kiosk.window.show()
