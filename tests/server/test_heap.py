@@ -12,7 +12,7 @@ from server.cli import SERVE_ENV, _serve_options, build_parser
 from tests.server.live import REPO, _env
 
 PROBE = """
-import gc, sys
+import gc
 from server.cli import app_from_environment
 app = app_from_environment()
 tracked = gc.get_objects()
