@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from server.cli import SERVE_ENV, _serve_options, build_parser
-from tests.server.live import REPO, _env
+from tests.server.live import REPO, LiveServer, _env
 
 PROBE = """
 import gc
@@ -21,12 +21,8 @@ print(gc.get_freeze_count(), any(o is app.router for o in tracked), len(tracked)
 
 
 def test_a_worker_freezes_the_app_it_built(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'server.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "server.cli", "init-db", "--db", db],
-        cwd=REPO, env=_env(), check=True, capture_output=True,
-    )  # fmt: skip
-    options = _serve_options(build_parser().parse_args(["serve", "--db", db]))
+    database = LiveServer(tmp_path)  # a migrated database; its server is not started
+    options = _serve_options(build_parser().parse_args(["serve", "--db", database.db_url]))
     env = {**_env(), SERVE_ENV: json.dumps(options)}
     out = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=REPO, env=env, check=True, capture_output=True, text=True
